@@ -1,0 +1,42 @@
+import { runCli, spawnCli } from '../helpers/run-cli.js';
+
+describe('the program', () => {
+  it('prints help with examples and exit codes, exit 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Usage: sso-setup');
+    expect(r.stdout).toContain('Exit codes:');
+  });
+
+  it('rejects an unknown command with exit 2 and a one-line hint', async () => {
+    const r = await runCli(['bogus']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("error: unknown command 'bogus'\nRun 'sso-setup --help' for usage.\n");
+  });
+
+  it('rejects an unknown flag with exit 2, naming the flag and the help to read', async () => {
+    const r = await runCli(['metadata', 'check', 'x.xml', '--frobnicate']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("unknown option '--frobnicate'");
+    expect(r.stderr).toContain("Run 'sso-setup metadata check --help' for usage.");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('puts a usage error in one JSON document on stdout under --json', async () => {
+    const r = await runCli(['metadata', 'check', 'x.xml', '--warn-days', 'soon', '--json']);
+    expect(r.exitCode).toBe(2);
+    const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    expect(doc.error.code).toBe('USAGE_INVALID_ARGUMENT');
+    expect(doc.error.message).toContain('--warn-days');
+  });
+
+  it('works as a spawned process: --version and --help', async () => {
+    const v = await spawnCli(['--version']);
+    expect(v.exitCode).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const h = await spawnCli(['metadata', 'check', '--help']);
+    expect(h.exitCode).toBe(0);
+    expect(h.stdout).toContain('Examples:');
+  });
+});

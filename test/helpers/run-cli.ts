@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { main, type MainDeps } from '../../src/cli/main.js';
+import { captureIO } from '../../src/cli/io.js';
+import { SecretRegistry } from '../../src/secrets.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/sso-setup.js', import.meta.url));
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** Runs `main()` in-process with a captured, non-TTY terminal. */
+export async function runCli(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; now?: () => Date; tty?: boolean; deps?: Partial<MainDeps> } = {},
+): Promise<CliResult> {
+  const secrets = new SecretRegistry();
+  const io = captureIO(secrets, { tty: opts.tty ?? false });
+  const exitCode = await main(argv, {
+    io,
+    secrets,
+    env: opts.env ?? { PATH: process.env.PATH },
+    cwd: opts.cwd ?? process.cwd(),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...opts.deps,
+  });
+  return { stdout: io.out(), stderr: io.err(), exitCode };
+}
+
+/** Spawns the built CLI (`bin/sso-setup.js` → `dist/`), as a user or a CI job would. */
+export function spawnCli(
+  argv: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      cwd: opts.cwd ?? REPO_ROOT,
+      env: { PATH: process.env.PATH, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sso-setup ${argv.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, exitCode: code ?? -1 });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
