@@ -1,0 +1,150 @@
+/**
+ * Fault injection for a sandbox server, so tests and benchmarks can exercise the CLI's timeouts,
+ * retries and re-runs: added latency, a burst of 429s, a rate (or a count) of 5xx answers, and
+ * dropped connections. Counts (`next…`) are deterministic and meant for tests; rates are for
+ * benchmarks and use a seeded generator so a run can be repeated.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export interface FaultOptions {
+  /** Added to every response, in milliseconds. */
+  latencyMs?: number;
+  /** The next N matching requests answer 429 (with the server's own 429 body and headers). */
+  burst429?: number;
+  /** Seconds the 429s above ask the client to wait (via the server's rate-limit headers). */
+  burst429ResetSeconds?: number;
+  /** The next N matching requests answer 503. */
+  next5xx?: number;
+  /** Fraction (0..1) of matching requests answered 503. */
+  errorRate?: number;
+  /** The next N matching requests have their connection destroyed without an answer. */
+  nextDrop?: number;
+  /** Fraction (0..1) of matching requests dropped. */
+  dropRate?: number;
+  /** Only requests whose path starts with one of these are affected (default: all). */
+  paths?: string[];
+  /** Only these methods are affected (default: all). */
+  methods?: string[];
+  /** Seed for the rate-based faults. */
+  seed?: number;
+}
+
+export type FaultDecision =
+  | { kind: 'none' }
+  | { kind: 'drop' }
+  | { kind: 'rate-limited'; resetSeconds: number }
+  | { kind: 'server-error' };
+
+export class Faults {
+  #opts: FaultOptions = {};
+  #random: () => number = mulberry32(1);
+  /** Counts of injected faults, for tests to assert that a fault really happened. */
+  readonly injected = { drop: 0, rateLimited: 0, serverError: 0 };
+
+  constructor(opts: FaultOptions = {}) {
+    this.set(opts);
+  }
+
+  /** Replaces the fault settings (counters restart). */
+  set(opts: FaultOptions): void {
+    this.#opts = { ...opts };
+    this.#random = mulberry32(opts.seed ?? 1);
+  }
+
+  /** Adds to the current settings. */
+  update(opts: Partial<FaultOptions>): void {
+    this.#opts = { ...this.#opts, ...opts };
+  }
+
+  clear(): void {
+    this.set({});
+  }
+
+  get options(): Readonly<FaultOptions> {
+    return this.#opts;
+  }
+
+  /** Waits out the configured latency, then decides what this request gets. */
+  async decide(req: IncomingMessage): Promise<FaultDecision> {
+    const o = this.#opts;
+    if (o.latencyMs && o.latencyMs > 0) await new Promise((r) => setTimeout(r, o.latencyMs));
+    if (!this.#matches(req)) return { kind: 'none' };
+    if (o.nextDrop && o.nextDrop > 0) {
+      o.nextDrop--;
+      this.injected.drop++;
+      return { kind: 'drop' };
+    }
+    if (o.burst429 && o.burst429 > 0) {
+      o.burst429--;
+      this.injected.rateLimited++;
+      return { kind: 'rate-limited', resetSeconds: o.burst429ResetSeconds ?? 1 };
+    }
+    if (o.next5xx && o.next5xx > 0) {
+      o.next5xx--;
+      this.injected.serverError++;
+      return { kind: 'server-error' };
+    }
+    if (o.dropRate && this.#random() < o.dropRate) {
+      this.injected.drop++;
+      return { kind: 'drop' };
+    }
+    if (o.errorRate && this.#random() < o.errorRate) {
+      this.injected.serverError++;
+      return { kind: 'server-error' };
+    }
+    return { kind: 'none' };
+  }
+
+  #matches(req: IncomingMessage): boolean {
+    const o = this.#opts;
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (o.paths && !o.paths.some((p) => path.startsWith(p))) return false;
+    if (o.methods && !o.methods.includes(req.method ?? 'GET')) return false;
+    return true;
+  }
+}
+
+/** Destroys the socket without an HTTP answer, as a dropped connection looks to a client. */
+export function dropConnection(res: ServerResponse): void {
+  res.socket?.destroy();
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Parses `--fault` style CLI values: `latency=50,429=3,5xx=0.1,drop=0.05`. */
+export function parseFaultSpec(spec: string): FaultOptions {
+  const out: FaultOptions = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [key, raw] = part.split('=', 2) as [string, string | undefined];
+    const value = Number(raw);
+    if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`bad fault '${part}': expected name=number`);
+    switch (key) {
+      case 'latency':
+        out.latencyMs = value;
+        break;
+      case '429':
+        out.burst429 = Math.floor(value);
+        break;
+      case '5xx':
+        if (value < 1) out.errorRate = value;
+        else out.next5xx = Math.floor(value);
+        break;
+      case 'drop':
+        if (value < 1) out.dropRate = value;
+        else out.nextDrop = Math.floor(value);
+        break;
+      default:
+        throw new Error(`unknown fault '${key}': use latency, 429, 5xx or drop`);
+    }
+  }
+  return out;
+}

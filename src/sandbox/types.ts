@@ -1,0 +1,146 @@
+/**
+ * The sandbox's public surface: what `sso-setup sandbox`, `sso-setup demo` and the tests use.
+ * The emulators live in ./auth0 and ./amplitude; product code never imports them (only the
+ * sandbox and demo commands do).
+ */
+import type { Faults, FaultOptions } from './faults.js';
+
+/** Token-bucket settings, as Auth0 describes its rate limits (burst = bucket size). */
+export interface RateLimitSettings {
+  /** Requests added to the bucket per second. */
+  perSecond: number;
+  /** Bucket size. */
+  burst: number;
+}
+
+/** Presets: Auth0's free tier (Management API burst 2, 2/s) and a generous default for local use. */
+export const RATE_LIMIT_PRESETS: Record<'free' | 'generous', RateLimitSettings> = {
+  free: { perSecond: 2, burst: 2 },
+  generous: { perSecond: 50, burst: 100 },
+};
+
+export interface SandboxUser {
+  email: string;
+  password: string;
+  givenName: string;
+  familyName: string;
+  userId: string;
+}
+
+export interface Auth0EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  port?: number;
+  /** Default `RATE_LIMIT_PRESETS.generous`. */
+  rateLimit?: RateLimitSettings;
+  faults?: FaultOptions;
+  /** Lifetime of Management API tokens, seconds (Auth0's default is 86400). */
+  tokenLifetimeSeconds?: number;
+  /** Clock for token expiry and certificate dates (tests move it). */
+  now?: () => Date;
+}
+
+/** The machine-to-machine application the CLI authenticates as. */
+export interface ManagementApp {
+  clientId: string;
+  clientSecret: string;
+  scopes: string[];
+}
+
+/** A tenant signing key, as `GET /api/v2/keys/signing` describes it (plus the private key). */
+export interface TenantSigningKey {
+  kid: string;
+  cert: string;
+  pkcs7: string;
+  privateKeyPem: string;
+  current: boolean;
+  next: boolean;
+  previous: boolean;
+  current_since?: string;
+  current_until?: string;
+  fingerprint: string;
+  thumbprint: string;
+  revoked: boolean;
+  revoked_at?: string;
+}
+
+/** Handles tests use to change the tenant behind the API's back (as a person in the dashboard would). */
+export interface Auth0TenantControl {
+  /** Replaces the scopes granted to the management app (takes effect for new tokens). */
+  setManagementScopes(scopes: string[]): void;
+  /** Invalidates every issued Management API token. */
+  revokeAllTokens(): void;
+  /** A stored client, exactly as the API would return it (deep copy), or undefined. */
+  getClient(clientId: string): Record<string, unknown> | undefined;
+  listClients(): Record<string, unknown>[];
+  /** Edits a client as the dashboard would (same merge rules as PATCH). */
+  patchClient(clientId: string, patch: Record<string, unknown>): void;
+  signingKeys(): TenantSigningKey[];
+  /** POST /keys/signing/rotate semantics: next becomes current, a new next is made. */
+  rotateSigningKey(): void;
+  setRateLimit(limit: RateLimitSettings): void;
+}
+
+export interface Auth0Emulator {
+  /** `127.0.0.1:PORT`: what AUTH0_DOMAIN is set to. */
+  readonly domain: string;
+  /** `http://127.0.0.1:PORT`. */
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly management: ManagementApp;
+  readonly user: SandboxUser;
+  readonly faults: Faults;
+  readonly tenant: Auth0TenantControl;
+  close(): Promise<void>;
+}
+
+export interface AmplitudeEmulatorOptions {
+  host?: string;
+  port?: number;
+  /** Numeric org ID; random when absent. */
+  orgId?: string;
+  faults?: FaultOptions;
+  now?: () => Date;
+}
+
+/** What the SP holds after a successful upload through the settings endpoint. */
+export interface StoredSsoSettings {
+  identityProvider: string;
+  metadataXml: string;
+  idpEntityId: string;
+  ssoUrl: string;
+  certificates: { sha256: string; notAfter: string }[];
+  updatedAt: string;
+}
+
+/** A completed login at the emulated ACS. */
+export interface SpSession {
+  email: string;
+  nameId: string;
+  nameIdFormat: string;
+  attributes: Record<string, string | string[]>;
+  at: string;
+}
+
+export interface AmplitudeEmulator {
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly orgId: string;
+  /** `{base}/saml/2/metadata/{org}` */
+  readonly entityId: string;
+  /** `{base}/saml/2/acs/{org}` */
+  readonly acsUrl: string;
+  /** SP-initiated login start: redirects to the IdP with an AuthnRequest. */
+  readonly loginUrl: string;
+  /** The SSO settings endpoint (our documented contract, docs/sp-settings-endpoint.md). */
+  readonly ssoEndpoint: string;
+  /** Bearer token for the settings endpoint. */
+  readonly ssoToken: string;
+  readonly faults: Faults;
+  /** Current SSO settings, or undefined when SSO is not configured (or was disabled). */
+  settings(): StoredSsoSettings | undefined;
+  /** Logins accepted by the ACS, oldest first. */
+  sessions(): SpSession[];
+  close(): Promise<void>;
+}
