@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { INPUTS, SETUP_INPUTS } from '../config/inputs.js';
 import type { ExitCode } from '../errors.js';
 import type { Context } from './context.js';
 
@@ -11,6 +12,27 @@ export type CommandRunner = (path: string, load: (ctx: Context) => Promise<ExitC
 /** Declares every command: names, options, help text and examples. Nothing heavy is imported here. */
 export function registerCommands(program: Command, run: CommandRunner): void {
   program.addHelpText('after', EXIT_CODES_HELP);
+
+  addSetupOptions(
+    program
+      .command('apply')
+      .description(
+        'Create or update the Auth0 SAML application for Amplitude, check its IdP metadata and deliver it to the SP. ' +
+          'Safe to re-run: it changes only what differs. Non-interactive: every input comes from flags, env or the config file.',
+      ),
+  )
+    .option('--dry-run', 'print the plan (a field-level diff per side) and change nothing')
+    .addHelpText(
+      'after',
+      examples([
+        'AUTH0_DOMAIN=acme.us.auth0.com AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… AMPLITUDE_ORG_ID=123456 sso-setup apply',
+        'sso-setup apply --config sso-setup.json --dry-run',
+        'sso-setup apply --json --auth0-client-secret-file - < secret.txt',
+      ]),
+    )
+    .action(async (opts: Record<string, string | boolean>) =>
+      run('apply', async (ctx) => (await import('./commands/apply.js')).runApplyCommand(ctx, opts)),
+    );
 
   const metadata = program
     .command('metadata')
@@ -37,6 +59,18 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .action(async (source: string, opts: Record<string, unknown>) =>
       run('metadata check', async (ctx) => (await import('./commands/metadata-check.js')).runMetadataCheck(ctx, source, opts)),
     );
+}
+
+/** Adds the Auth0/Amplitude inputs (flag + env var in the help) shared by the setup commands. */
+function addSetupOptions(cmd: Command): Command {
+  for (const name of SETUP_INPUTS) {
+    const spec = INPUTS[name];
+    const envName = 'env' in spec ? spec.env : undefined;
+    const option = new Option(spec.flag, `${spec.description}${envName ? ` [env: ${envName}]` : ''}`);
+    if (name === 'delivery') option.choices(['endpoint', 'manual']);
+    cmd.addOption(option);
+  }
+  return cmd;
 }
 
 export function examples(lines: string[]): string {

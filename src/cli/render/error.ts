@@ -30,8 +30,9 @@ export function renderError(ctx: Context, error: unknown, commandPath: string): 
   return EXIT.failure;
 }
 
+/** Our messages are one line (a list of problems may add indented lines); nothing else is reformatted. */
 function oneLine(text: string): string {
-  return scrubCredentials(text).replace(/\s*\n\s*/g, ' ').trim();
+  return scrubCredentials(text).trim();
 }
 
 function stackOf(error: unknown): string {

@@ -1,0 +1,115 @@
+/**
+ * The small interfaces the core needs from the outside world. `src/idp/auth0` and
+ * `src/sp/amplitude` implement them over HTTP; the core never imports the SDK, undici or chalk.
+ */
+
+/** An Auth0 application as the Management API returns it (only the fields sso-setup reads are typed). */
+export interface Auth0Client {
+  client_id: string;
+  name: string;
+  app_type?: string;
+  callbacks?: string[];
+  addons?: Record<string, Record<string, unknown>>;
+  client_metadata?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/** The body of `POST /api/v2/clients` or `PATCH /api/v2/clients/{id}` that sso-setup sends. */
+export interface ClientWrite {
+  name?: string;
+  app_type?: string;
+  callbacks?: string[];
+  addons?: Record<string, Record<string, unknown>>;
+  client_metadata?: Record<string, string | null>;
+}
+
+/** A tenant signing key (`GET /api/v2/keys/signing`), without the private parts. */
+export interface SigningKeyInfo {
+  kid: string;
+  /** PEM. */
+  cert: string;
+  current: boolean;
+  next: boolean;
+  previous: boolean;
+  revoked: boolean;
+  fingerprint?: string;
+}
+
+/** The Management API scopes granted to the token, as the token endpoint reported them. */
+export interface IdpSession {
+  scopes: string[];
+}
+
+export interface IdpAdmin {
+  /** Gets a Management API token (and checks the credentials). */
+  connect(): Promise<IdpSession>;
+  /** Every client whose `client_metadata[key]` equals `value`. */
+  findClientsByMarker(key: string, value: string): Promise<Auth0Client[]>;
+  getClient(clientId: string): Promise<Auth0Client | undefined>;
+  createClient(body: ClientWrite): Promise<Auth0Client>;
+  updateClient(clientId: string, patch: ClientWrite): Promise<Auth0Client>;
+  deleteClient(clientId: string): Promise<void>;
+  /** `/samlp/metadata/{client_id}` URL. */
+  metadataUrl(clientId: string): string;
+  /** Downloads the IdP metadata document (bytes as served). */
+  downloadMetadata(clientId: string): Promise<Uint8Array>;
+  signingKeys(): Promise<SigningKeyInfo[]>;
+}
+
+/** What the SP currently trusts, as far as sso-setup can tell. */
+export type SpTrust =
+  | { kind: 'endpoint'; enabled: false }
+  | {
+      kind: 'endpoint';
+      enabled: true;
+      idpEntityId: string;
+      ssoUrl: string;
+      /** SHA-256 fingerprints, colon-separated upper-case hex. */
+      certificates: string[];
+      updatedAt?: string;
+    }
+  | {
+      kind: 'manual';
+      /** Fingerprint handed over at the last manual delivery (recorded in client_metadata), if any. */
+      recordedCertificate?: string;
+      recordedAt?: string;
+    };
+
+/** The SP side: an SP settings endpoint, or a person uploading a file. */
+export interface SpConnector {
+  readonly delivery: 'endpoint' | 'manual';
+  /** Where the SP side lives, for messages (endpoint URL or file path). */
+  readonly target: string;
+  /** Reads what the SP trusts now (for manual delivery, from the IdP client's record). */
+  readTrust(client: Auth0Client | undefined): Promise<SpTrust>;
+}
+
+export interface EndpointSp extends SpConnector {
+  readonly delivery: 'endpoint';
+  upload(metadataXml: string): Promise<SpTrust>;
+  disable(): Promise<void>;
+}
+
+export interface FileStore {
+  read(path: string): Promise<string | undefined>;
+  /** Writes atomically (temp file + rename), creating no directories. */
+  write(path: string, text: string): Promise<void>;
+  /** Absolute path, for messages. */
+  resolve(path: string): string;
+}
+
+/** Progress of a long step: spinners on a TTY, plain lines in CI, nothing under --json. */
+export interface Progress {
+  start(title: string): ProgressStep;
+  /** A line that is not a step (e.g. "waiting 2 s for the rate limit"). */
+  info(text: string): void;
+  warn(text: string): void;
+}
+
+export interface ProgressStep {
+  done(text?: string): void;
+  skip(text?: string): void;
+  fail(text?: string): void;
+  /** Changes the text while running (e.g. a retry notice). */
+  update(text: string): void;
+}

@@ -1,0 +1,192 @@
+/**
+ * The one HTTP client of the product: undici's fetch over the shared Agent, with a deadline on every
+ * attempt and one retry policy (the Auth0 SDK is given this fetch with its own retries off, so there
+ * is exactly one retry layer, as in auth0-cli).
+ *
+ * Retried: 429 (waiting for Retry-After or x-ratelimit-reset), 5xx and connection failures, with
+ * bounded exponential backoff and jitter. A request that may not be repeated safely (a POST that
+ * creates something) is retried only when it provably never reached the server (429, connection
+ * refused); `apply` re-plans on the next run instead.
+ */
+import { sharedDispatcher } from './agent.js';
+
+export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+export interface RetryNotice {
+  method: string;
+  url: string;
+  /** 1-based number of the attempt that failed. */
+  attempt: number;
+  maxAttempts: number;
+  waitMs: number;
+  reason: string;
+  status?: number;
+}
+
+export interface HttpClientOptions {
+  /** Deadline per attempt (connect + headers + body). */
+  timeoutMs?: number;
+  /** Attempts in all, first included. */
+  maxAttempts?: number;
+  /** First backoff step; doubles per attempt. */
+  baseDelayMs?: number;
+  /** Longest single wait we accept from Retry-After / x-ratelimit-reset before giving up. */
+  maxWaitMs?: number;
+  userAgent?: string;
+  /** Called before each wait, so the CLI can say why it is waiting. */
+  onRetry?: (notice: RetryNotice) => void;
+  /** Called after every attempt (for --verbose request logs; never given bodies or headers). */
+  onResponse?: (info: { method: string; url: string; status: number | 'error'; ms: number }) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Test hook: a fetch to use instead of undici's. */
+  fetchImpl?: FetchLike;
+}
+
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_ATTEMPTS = 4;
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** Errors that mean the request never reached the server, so even a POST may be repeated. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export class HttpTimeoutError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${method} ${url} timed out after ${timeoutMs} ms`);
+    this.name = 'HttpTimeoutError';
+  }
+}
+
+/** Builds the product's fetch. Bodies must be strings, bytes or URLSearchParams (so retries can resend them). */
+export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const baseDelayMs = options.baseDelayMs ?? 500;
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+
+  return async (input, init = {}) => {
+    const request = input instanceof Request ? input : undefined;
+    const url = request ? request.url : String(input);
+    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
+    const repeatable = isRepeatable(method, url);
+    const doFetch = options.fetchImpl ?? (await undiciFetch());
+    const headers = new Headers(init.headers ?? request?.headers);
+    if (options.userAgent && !headers.has('user-agent')) headers.set('user-agent', options.userAgent);
+
+    for (let attempt = 1; ; attempt++) {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+      const started = now();
+      let response: Response | undefined;
+      let failure: unknown;
+      try {
+        response = await doFetch(url, { ...init, method, headers, signal, redirect: init.redirect ?? 'manual' });
+      } catch (error) {
+        failure = deadline.aborted && !init.signal?.aborted ? new HttpTimeoutError(method, url, timeoutMs) : error;
+      }
+      options.onResponse?.({ method, url, status: response?.status ?? 'error', ms: now() - started });
+
+      if (init.signal?.aborted) throw failure ?? new Error('aborted');
+      const last = attempt >= maxAttempts;
+      if (response) {
+        if (!RETRYABLE_STATUS.has(response.status) || last) return response;
+        if (response.status !== 429 && !repeatable) return response;
+        const wait = response.status === 429 ? rateLimitWaitMs(response.headers, now()) : undefined;
+        if (wait !== undefined && wait > maxWaitMs) return response; // The caller reports when to come back.
+        const waitMs = wait ?? backoffMs(attempt, baseDelayMs);
+        await response.body?.cancel().catch(() => undefined);
+        options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, status: response.status, reason: reasonFor(response.status) });
+        await sleep(waitMs);
+        continue;
+      }
+      const code = errorCode(failure);
+      if (last || !(repeatable || (code !== undefined && NEVER_SENT.has(code)))) throw failure;
+      const waitMs = backoffMs(attempt, baseDelayMs);
+      options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, reason: describeFailure(failure) });
+      await sleep(waitMs);
+    }
+  };
+}
+
+/**
+ * Whether repeating the request cannot do harm. PATCH counts: sso-setup only ever sends whole
+ * objects, so a repeated PATCH lands on the same state. Token requests create nothing.
+ */
+export function isRepeatable(method: string, url: string): boolean {
+  if (method !== 'POST') return true;
+  return new URL(url).pathname === '/oauth/token';
+}
+
+/** How long a 429 asks us to wait: Retry-After (seconds or HTTP date), else x-ratelimit-reset (epoch seconds). */
+export function rateLimitWaitMs(headers: Headers, nowMs: number): number | undefined {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - nowMs);
+  }
+  const reset = Number(headers.get('x-ratelimit-reset'));
+  if (headers.has('x-ratelimit-reset') && Number.isFinite(reset) && reset > 0) {
+    // A small margin: the bucket refills at the reset second, not before.
+    return Math.max(0, reset * 1000 - nowMs) + 100;
+  }
+  return undefined;
+}
+
+/** Exponential backoff with ±20 % jitter, capped at 10 s. */
+export function backoffMs(attempt: number, baseDelayMs: number): number {
+  const exp = Math.min(10_000, baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(exp * (0.8 + Math.random() * 0.4));
+}
+
+function reasonFor(status: number): string {
+  return status === 429 ? 'rate limited (429)' : `server error (${status})`;
+}
+
+export function errorCode(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function describeFailure(error: unknown): string {
+  if (error instanceof HttpTimeoutError) return `timed out after ${error.timeoutMs} ms`;
+  const code = errorCode(error);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection dropped';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect timed out';
+    default: {
+      const cause = (error as { cause?: { message?: string } })?.cause?.message;
+      return cause ?? (error instanceof Error ? error.message : String(error));
+    }
+  }
+}
+
+let undiciFetchFn: FetchLike | undefined;
+async function undiciFetch(): Promise<FetchLike> {
+  if (!undiciFetchFn) {
+    const [{ fetch }, dispatcher] = await Promise.all([import('undici'), sharedDispatcher()]);
+    undiciFetchFn = (input, init) =>
+      fetch(input as never, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>;
+  }
+  return undiciFetchFn;
+}

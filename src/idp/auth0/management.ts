@@ -1,0 +1,234 @@
+/**
+ * `IdpAdmin` over the Auth0 Management API, with the official SDK's sub-clients (`auth0/clients`,
+ * `auth0/keys/signing`) given our retrying fetch and `maxRetries: 0`, so there is one retry layer.
+ * The SDK's `ManagementClient` always builds https://{domain} URLs; the sub-clients take a
+ * `baseUrl`, which is how the same code reaches the sandbox over loopback http.
+ *
+ * The token comes from our own client-credentials request: it gives clear errors for bad
+ * credentials and tells us the granted scopes before anything is changed.
+ */
+import type { ClientsClient } from 'auth0/clients';
+import type { SigningClient } from 'auth0/keys/signing';
+import { SsoError } from '../../errors.js';
+import type { SecretRegistry } from '../../secrets.js';
+import { describeFailure, HttpTimeoutError, type FetchLike } from '../../http/client.js';
+import type { Auth0Client, ClientWrite, IdpAdmin, IdpSession, SigningKeyInfo } from '../../core/ports.js';
+import { downloadDocument } from '../../http/download.js';
+import { grantHint } from './scopes.js';
+
+export interface Auth0Connection {
+  domain: string;
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Metadata documents are a few KiB; anything near this is not Auth0 metadata. */
+const METADATA_MAX_BYTES = 256 * 1024;
+
+export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets: SecretRegistry, timeoutMs = 15_000): IdpAdmin {
+  let token: string | undefined;
+  let lastFailure: unknown;
+  // Start loading the SDK (~0.25 s) while the token request is on the wire.
+  const sdk = loadSdk();
+  const recordingFetch: FetchLike = async (input, init) => {
+    try {
+      return await http(input, init);
+    } catch (error) {
+      lastFailure = error;
+      throw error;
+    }
+  };
+  let clients: ClientsClient | undefined;
+  let signing: SigningClient | undefined;
+  const options = () => ({
+    baseUrl: `${conn.baseUrl}/api/v2`,
+    token: token!,
+    fetch: recordingFetch as typeof fetch,
+    maxRetries: 0,
+    timeoutInSeconds: Math.ceil((timeoutMs * 4) / 1000),
+  });
+  const clientsApi = async () => (clients ??= new (await sdk).ClientsClient(options()));
+  const signingApi = async () => (signing ??= new (await sdk).SigningClient(options()));
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    if (!token) throw new Error('connect() must be called first');
+    lastFailure = undefined;
+    try {
+      return await fn();
+    } catch (error) {
+      throw auth0Error(error, what, conn, lastFailure);
+    }
+  };
+
+  return {
+    async connect(): Promise<IdpSession> {
+      const session = await requestToken(conn, http, secrets);
+      token = session.token;
+      return { scopes: session.scopes };
+    },
+
+    async findClientsByMarker(key, value) {
+      return call('list applications', async () => {
+        const api = await clientsApi();
+        const found: Auth0Client[] = [];
+        // Full objects, 100 a page: one request for most tenants, and no second GET per match.
+        const page = await api.list({ per_page: 100, include_totals: true });
+        for await (const c of page) {
+          const client = c as unknown as Auth0Client;
+          if (client.client_metadata?.[key] === value) found.push(client);
+        }
+        return found;
+      });
+    },
+
+    async getClient(clientId) {
+      return call(`read application ${clientId}`, async () => {
+        try {
+          return (await (await clientsApi()).get(clientId)) as unknown as Auth0Client;
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        }
+      });
+    },
+
+    async createClient(body: ClientWrite) {
+      return call('create the application', async () => (await (await clientsApi()).create(body as never)) as unknown as Auth0Client);
+    },
+
+    async updateClient(clientId, patch) {
+      return call(`update application ${clientId}`, async () => (await (await clientsApi()).update(clientId, patch as never)) as unknown as Auth0Client);
+    },
+
+    async deleteClient(clientId) {
+      await call(`delete application ${clientId}`, async () => {
+        await (await clientsApi()).delete(clientId);
+      });
+    },
+
+    metadataUrl(clientId) {
+      return `${conn.baseUrl}/samlp/metadata/${encodeURIComponent(clientId)}`;
+    },
+
+    async downloadMetadata(clientId) {
+      const url = this.metadataUrl(clientId);
+      const doc = await downloadDocument(url, { maxBytes: METADATA_MAX_BYTES, timeoutMs, accept: 'application/samlmetadata+xml, application/xml, text/xml' });
+      return doc.bytes;
+    },
+
+    async signingKeys(): Promise<SigningKeyInfo[]> {
+      return call('list signing keys', async () => {
+        const keys = await (await signingApi()).list();
+        return keys.map((k) => ({
+          kid: k.kid,
+          cert: k.cert,
+          current: Boolean(k.current),
+          next: Boolean(k.next),
+          previous: Boolean(k.previous),
+          revoked: Boolean(k.revoked),
+          ...(k.fingerprint ? { fingerprint: k.fingerprint } : {}),
+        }));
+      });
+    },
+  };
+}
+
+async function loadSdk(): Promise<{ ClientsClient: typeof ClientsClient; SigningClient: typeof SigningClient }> {
+  const [c, s] = await Promise.all([import('auth0/clients'), import('auth0/keys/signing')]);
+  return { ClientsClient: c.ClientsClient, SigningClient: s.SigningClient };
+}
+
+/** The Management API audience: always https://{domain}/api/v2/ (the SDK sends the same, even to the sandbox). */
+export function managementAudience(domain: string): string {
+  return `https://${domain}/api/v2/`;
+}
+
+async function requestToken(conn: Auth0Connection, http: FetchLike, secrets: SecretRegistry): Promise<{ token: string; scopes: string[] }> {
+  const url = `${conn.baseUrl}/oauth/token`;
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: conn.clientId,
+    client_secret: conn.clientSecret,
+    audience: managementAudience(conn.domain),
+  });
+  let response: Response;
+  try {
+    response = await http(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body });
+  } catch (error) {
+    throw unreachable(conn, error);
+  }
+  const text = await response.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON: handled by the status checks below.
+  }
+  if (response.ok && typeof json.access_token === 'string') {
+    secrets.add(json.access_token);
+    const scopes = typeof json.scope === 'string' ? json.scope.split(/\s+/).filter(Boolean) : [];
+    return { token: json.access_token, scopes };
+  }
+  const description = typeof json.error_description === 'string' ? json.error_description : text.slice(0, 200);
+  if (response.status === 401 || response.status === 403) {
+    // Auth0 answers a wrong secret with 401 invalid_client, and an application that is not
+    // authorised for the Management API with 403 access_denied.
+    const notAuthorised = response.status === 403 && json.error === 'access_denied' && !/unauthori[sz]ed/i.test(description);
+    throw new SsoError(
+      'AUTH0_BAD_CREDENTIALS',
+      `Auth0 refused a Management API token to client ${conn.clientId} at ${conn.domain} (${response.status} ${String(json.error ?? '')}: ${description})`,
+      {
+        hint: notAuthorised
+          ? 'Auth0 > Applications > APIs > Auth0 Management API > Machine to Machine Applications: authorise your application.'
+          : 'Check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (Auth0 > Applications > your machine-to-machine app > Settings), and that the app is authorised for the Auth0 Management API.',
+      },
+    );
+  }
+  if (response.status === 429) {
+    throw new SsoError('AUTH0_RATE_LIMITED', `Auth0 rate-limited the token request at ${conn.domain}`, { hint: 'Wait a minute and run again.' });
+  }
+  throw new SsoError('AUTH0_TOKEN_FAILED', `could not get a Management API token from ${url} (HTTP ${response.status})`, {
+    hint: response.status === 404 ? `Check AUTH0_DOMAIN: ${conn.domain} does not look like an Auth0 tenant.` : 'Run again; if it persists, check https://status.auth0.com.',
+  });
+}
+
+function unreachable(conn: Auth0Connection, error: unknown): SsoError {
+  return new SsoError('AUTH0_UNREACHABLE', `could not reach Auth0 at ${conn.baseUrl}: ${describeFailure(error)}`, {
+    hint: 'Check AUTH0_DOMAIN and your network; sso-setup retried before giving up.',
+    cause: error,
+  });
+}
+
+/** Turns an SDK or network error into an SsoError with a hint that names the fix. */
+export function auth0Error(error: unknown, what: string, conn: Auth0Connection, lastFailure: unknown): SsoError {
+  if (error instanceof SsoError) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  const body = (error as { body?: unknown }).body as Record<string, unknown> | undefined;
+  const message = typeof body?.message === 'string' ? body.message : undefined;
+  if (status === undefined) {
+    if (lastFailure instanceof HttpTimeoutError || (error as Error).name === 'ManagementTimeoutError') {
+      return new SsoError('AUTH0_TIMEOUT', `Auth0 did not answer in time (${what})`, { hint: 'Run again; sso-setup already retried.', cause: error });
+    }
+    return unreachable(conn, lastFailure ?? error);
+  }
+  if (status === 403 && (body?.errorCode === 'insufficient_scope' || /scope/i.test(message ?? ''))) {
+    const scopes = /expected (?:any|all) of:?\s*(.+)$/i.exec(message ?? '')?.[1]?.replace(/\.$/, '') ?? 'the scope this operation needs';
+    return new SsoError('AUTH0_MISSING_SCOPE', `the Management API token lacks a scope to ${what}: needs ${scopes}`, {
+      hint: grantHint(scopes.split(/[,\s]+/).filter(Boolean)),
+      details: { scopes },
+    });
+  }
+  if (status === 401) {
+    return new SsoError('AUTH0_UNAUTHORIZED', `Auth0 rejected the Management API token (${what})`, { hint: 'Run again; if it persists, check the application is authorised for the Management API.' });
+  }
+  if (status === 429) {
+    return new SsoError('AUTH0_RATE_LIMITED', `Auth0 kept rate-limiting requests (${what})`, { hint: 'Wait a minute and run again; the run is safe to repeat.' });
+  }
+  if (status === 404) return new SsoError('AUTH0_NOT_FOUND', `Auth0 answered 404 (${what})`, { hint: 'Run again: sso-setup re-reads the tenant.' });
+  if (status === 400) {
+    return new SsoError('AUTH0_INVALID_REQUEST', `Auth0 refused the request to ${what}: ${message ?? 'bad request'}`, { hint: 'Check the saml settings in the config file.' });
+  }
+  return new SsoError('AUTH0_SERVER_ERROR', `Auth0 failed to ${what} (HTTP ${status}${message ? `: ${message}` : ''})`, {
+    hint: 'Run again later; check https://status.auth0.com.',
+  });
+}

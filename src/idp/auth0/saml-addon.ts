@@ -1,0 +1,45 @@
+/**
+ * The Amplitude-ready Auth0 application: its SAML2 addon (`addons.samlp`), callbacks and marker.
+ * Amplitude needs NameID = email in emailAddress format, a non-empty attribute statement and a
+ * signed response or assertion (reference/amplitude-and-anchors.md §1.4); Auth0 stores `samlp`
+ * verbatim and applies its own defaults (rsa-sha1!) at runtime, so every setting is sent explicitly.
+ */
+import type { AmplitudeSp } from '../../sp/amplitude/urls.js';
+import type { SamlSettings } from '../../config/types.js';
+
+export const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+export const EMAIL_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
+
+/** `client_metadata` key that marks the client sso-setup manages (client names are not unique in Auth0). */
+export const MARKER_KEY = 'sso_setup';
+/** `client_metadata` keys recording the certificate handed over for a manual upload to the SP. */
+export const SP_CERT_KEY = 'sso_setup_sp_cert';
+export const SP_CERT_AT_KEY = 'sso_setup_sp_cert_at';
+
+export function markerValue(sp: Pick<AmplitudeSp, 'orgId'>): string {
+  return `amplitude:${sp.orgId}`;
+}
+
+export function defaultSamlSettings(sp: AmplitudeSp): SamlSettings {
+  return {
+    callbacks: [sp.acsUrl],
+    audience: sp.entityId,
+    recipient: sp.acsUrl,
+    destination: sp.acsUrl,
+    nameIdentifierFormat: EMAIL_ADDRESS_FORMAT,
+    nameIdentifierProbes: [EMAIL_CLAIM],
+    mappings: { email: EMAIL_CLAIM },
+    signatureAlgorithm: 'rsa-sha256',
+    digestAlgorithm: 'sha256',
+    lifetimeInSeconds: 3600,
+    signResponse: false,
+  };
+}
+
+/** The `addons.samlp` keys sso-setup manages; any other key a person set is kept as it is. */
+export type SamlAddon = Omit<SamlSettings, 'callbacks'>;
+
+export function samlAddon(settings: SamlSettings): SamlAddon {
+  const { callbacks: _callbacks, ...addon } = settings;
+  return addon;
+}

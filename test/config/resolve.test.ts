@@ -1,0 +1,121 @@
+import { resolveConfig, type ConfigInputs } from '../../src/config/resolve.js';
+
+const ENV = {
+  AUTH0_DOMAIN: 'acme.us.auth0.com',
+  AUTH0_CLIENT_ID: 'abcdefghijklmnopqrstuvwxyz012345',
+  AUTH0_CLIENT_SECRET: 'env-secret-value-0123456789',
+  AMPLITUDE_ORG_ID: '123456',
+};
+
+function resolve(partial: Partial<ConfigInputs>) {
+  return resolveConfig({ env: {}, flags: {}, ...partial });
+}
+
+function errorsOf(r: ReturnType<typeof resolve>) {
+  return r.diagnostics.filter((d) => d.severity === 'error');
+}
+
+describe('resolveConfig', () => {
+  it('builds a complete configuration from the environment, with Amplitude-right SAML defaults', () => {
+    const r = resolve({ env: ENV });
+    expect(errorsOf(r)).toEqual([]);
+    const c = r.config!;
+    expect(c.auth0).toEqual({
+      domain: 'acme.us.auth0.com',
+      baseUrl: 'https://acme.us.auth0.com',
+      clientId: ENV.AUTH0_CLIENT_ID,
+      clientSecret: ENV.AUTH0_CLIENT_SECRET,
+    });
+    expect(c.amplitude.entityId).toBe('https://amplitude.com/saml/2/metadata/123456');
+    expect(c.amplitude.acsUrl).toBe('https://amplitude.com/saml/2/acs/123456');
+    expect(c.amplitude.delivery).toEqual({ kind: 'manual', metadataFile: 'amplitude-idp-metadata-123456.xml' });
+    expect(c.saml).toMatchObject({
+      callbacks: ['https://amplitude.com/saml/2/acs/123456'],
+      audience: 'https://amplitude.com/saml/2/metadata/123456',
+      recipient: 'https://amplitude.com/saml/2/acs/123456',
+      destination: 'https://amplitude.com/saml/2/acs/123456',
+      nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      signatureAlgorithm: 'rsa-sha256',
+      digestAlgorithm: 'sha256',
+    });
+    expect(c.saml.mappings).toHaveProperty('email');
+    expect(c.sources['auth0.domain']).toBe('env');
+  });
+
+  it('applies precedence file < env < flag and records where each value came from', () => {
+    const file = { path: 'sso-setup.json', text: JSON.stringify({ auth0: { domain: 'file.auth0.com', clientId: 'file-client' }, application: { name: 'From file' } }) };
+    const r = resolve({ file, env: { ...ENV, AUTH0_DOMAIN: 'env.auth0.com' }, flags: { auth0Domain: 'flag.auth0.com' } });
+    expect(r.config!.auth0.domain).toBe('flag.auth0.com');
+    expect(r.config!.auth0.clientId).toBe(ENV.AUTH0_CLIENT_ID); // env beats file
+    expect(r.config!.application.name).toBe('From file');
+    expect(r.config!.sources).toMatchObject({ 'auth0.domain': 'flag', 'auth0.clientId': 'env', 'application.name': 'file' });
+  });
+
+  it('names every missing field with how to set it', () => {
+    const r = resolve({});
+    const fields = errorsOf(r).map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['auth0.domain', 'auth0.clientId', 'auth0.clientSecret', 'amplitude.orgId']));
+    expect(errorsOf(r).find((d) => d.field === 'auth0.domain')!.hint).toContain('AUTH0_DOMAIN');
+    expect(r.config).toBeUndefined();
+  });
+
+  it('says where a bad value came from', () => {
+    const r = resolve({ env: { ...ENV, AUTH0_DOMAIN: 'acme auth0 com' } });
+    const e = errorsOf(r).find((d) => d.field === 'auth0.domain')!;
+    expect(e.origin).toBe('env AUTH0_DOMAIN');
+    const f = resolve({ env: ENV, flags: { amplitudeBaseUrl: 'http://eu.amplitude.com' } });
+    expect(errorsOf(f)[0]).toMatchObject({ field: 'amplitude.baseUrl', origin: '--amplitude-base-url' });
+  });
+
+  it('accepts a pasted https URL as the domain, and plain http only for loopback (the sandbox)', () => {
+    expect(resolve({ env: { ...ENV, AUTH0_DOMAIN: 'https://acme.us.auth0.com/' } }).config!.auth0.domain).toBe('acme.us.auth0.com');
+    expect(errorsOf(resolve({ env: { ...ENV, AUTH0_DOMAIN: 'http://acme.us.auth0.com' } }))[0]!.message).toContain('plain http');
+    const local = resolve({ env: { ...ENV, AUTH0_DOMAIN: '127.0.0.1:4010' } }).config!;
+    expect(local.auth0.baseUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it('refuses secrets in the config file and unknown keys, suggesting the right name', () => {
+    const file = { path: 'sso-setup.json', text: JSON.stringify({ auth0: { domian: 'x', clientSecret: 's3cr3t-s3cr3t' } }) };
+    const errs = errorsOf(resolve({ file, env: ENV }));
+    expect(errs.find((d) => d.field === 'auth0.clientSecret')!.message).toContain('not read from the config file');
+    expect(errs.find((d) => d.field === 'auth0.domian')!.hint).toBe("Did you mean 'domain'?");
+  });
+
+  it('reports invalid JSON in the config file with its path', () => {
+    const errs = errorsOf(resolve({ file: { path: 'conf/x.json', text: '{ "auth0": ' }, env: ENV }));
+    expect(errs[0]).toMatchObject({ origin: 'conf/x.json' });
+    expect(errs[0]!.message).toContain('not valid JSON');
+  });
+
+  it('warns when the secret is passed as a flag, and refuses it given twice', () => {
+    const r = resolve({ env: { ...ENV, AUTH0_CLIENT_SECRET: '' }, flags: { auth0ClientSecret: 'flag-secret-123456' } });
+    expect(r.config!.auth0.clientSecret).toBe('flag-secret-123456');
+    expect(r.diagnostics.find((d) => d.severity === 'warning')!.message).toContain('process list');
+    const twice = resolve({
+      env: ENV,
+      flags: { auth0ClientSecret: 'flag-secret-123456' },
+      secretFiles: { auth0ClientSecret: { value: 'file-secret-123456', origin: '--auth0-client-secret-file s.txt' } },
+    });
+    expect(errorsOf(twice)[0]!.message).toContain('given twice');
+  });
+
+  it('uses endpoint delivery when an SP endpoint is configured, and needs its token', () => {
+    const withToken = resolve({ env: { ...ENV, AMPLITUDE_SSO_ENDPOINT: 'https://sp.example/api/sso', AMPLITUDE_SSO_TOKEN: 'sp-token-abcdef' } });
+    expect(withToken.config!.amplitude.delivery).toEqual({ kind: 'endpoint', url: 'https://sp.example/api/sso', token: 'sp-token-abcdef' });
+    const noToken = resolve({ env: { ...ENV, AMPLITUDE_SSO_ENDPOINT: 'https://sp.example/api/sso' } });
+    expect(errorsOf(noToken).map((d) => d.field)).toEqual(['amplitude.ssoToken']);
+    const forcedManual = resolve({ env: { ...ENV, AMPLITUDE_SSO_ENDPOINT: 'https://sp.example/api/sso' }, flags: { delivery: 'manual' } });
+    expect(forcedManual.config!.amplitude.delivery.kind).toBe('manual');
+  });
+
+  it('validates the saml section and keeps the ACS among the callbacks', () => {
+    const file = { path: 'sso-setup.json', text: JSON.stringify({ saml: { callbacks: ['https://other.example/acs'], signatureAlgorithm: 'rsa-md5' } }) };
+    const fields = errorsOf(resolve({ file, env: ENV })).map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(['saml.callbacks', 'saml.signatureAlgorithm']));
+  });
+
+  it('derives the SP URLs from a non-US base URL instead of guessing', () => {
+    const c = resolve({ env: { ...ENV, AMPLITUDE_BASE_URL: 'https://analytics.eu.amplitude.com/' } }).config!;
+    expect(c.amplitude.acsUrl).toBe('https://analytics.eu.amplitude.com/saml/2/acs/123456');
+  });
+});

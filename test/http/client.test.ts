@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeSharedDispatcher } from '../../src/http/agent.js';
+import { createHttpClient, HttpTimeoutError, rateLimitWaitMs, type RetryNotice } from '../../src/http/client.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
+
+let server: Server;
+let base: string;
+let handler: Handler;
+let hits = 0;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits++;
+    req.resume();
+    req.on('end', () => handler(req, res, hits));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await closeSharedDispatcher();
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
+beforeEach(() => {
+  hits = 0;
+});
+
+function client(extra: Parameters<typeof createHttpClient>[0] = {}) {
+  const notices: RetryNotice[] = [];
+  const waits: number[] = [];
+  const http = createHttpClient({
+    maxAttempts: 4,
+    sleep: async (ms) => void waits.push(ms),
+    onRetry: (n) => notices.push(n),
+    ...extra,
+  });
+  return { http, notices, waits };
+}
+
+describe('createHttpClient', () => {
+  it('waits for Retry-After on a 429 and then succeeds', async () => {
+    handler = (_req, res, n) => (n < 3 ? res.writeHead(429, { 'retry-after': '2' }).end('{}') : res.writeHead(200).end('ok'));
+    const { http, notices, waits } = client();
+    const r = await http(`${base}/x`);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toBe('ok');
+    expect(hits).toBe(3);
+    expect(waits).toEqual([2000, 2000]);
+    expect(notices[0]).toMatchObject({ attempt: 1, status: 429, reason: 'rate limited (429)' });
+  });
+
+  it("honours Auth0's x-ratelimit-reset (epoch seconds) when there is no Retry-After", () => {
+    const now = 1_700_000_000_000;
+    const headers = new Headers({ 'x-ratelimit-reset': String(now / 1000 + 3) });
+    expect(rateLimitWaitMs(headers, now)).toBe(3100);
+  });
+
+  it('gives up at once, returning the 429, when the wait asked for is too long', async () => {
+    handler = (_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end('{}');
+    const { http, waits } = client({ maxWaitMs: 60_000 });
+    expect((await http(`${base}/x`)).status).toBe(429);
+    expect(hits).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('retries 5xx on reads, with bounded attempts', async () => {
+    handler = (_req, res) => res.writeHead(503).end();
+    const { http, waits } = client();
+    expect((await http(`${base}/x`)).status).toBe(503);
+    expect(hits).toBe(4);
+    expect(waits).toHaveLength(3);
+    expect(waits.every((w) => w > 0 && w <= 10_000)).toBe(true);
+  });
+
+  it('does not repeat a POST that may have created something, but does repeat a token request', async () => {
+    handler = (_req, res) => res.writeHead(500).end();
+    const { http } = client();
+    expect((await http(`${base}/api/v2/clients`, { method: 'POST', body: '{}' })).status).toBe(500);
+    expect(hits).toBe(1);
+    hits = 0;
+    handler = (_req, res, n) => (n === 1 ? res.writeHead(502).end() : res.writeHead(200).end('{}'));
+    expect((await http(`${base}/oauth/token`, { method: 'POST', body: 'a=b' })).status).toBe(200);
+    expect(hits).toBe(2);
+  });
+
+  it('retries a dropped connection on a read', async () => {
+    handler = (req, res, n) => (n === 1 ? req.socket.destroy() : res.writeHead(200).end('ok'));
+    const { http, notices } = client();
+    expect((await http(`${base}/x`)).status).toBe(200);
+    expect(notices[0]!.reason).toMatch(/connection dropped|other side closed|socket/i);
+  });
+
+  it('times out each attempt and reports a timeout after the last', async () => {
+    handler = () => undefined; // never answers
+    const { http, notices } = client({ timeoutMs: 150, maxAttempts: 2 });
+    await expect(http(`${base}/slow`)).rejects.toBeInstanceOf(HttpTimeoutError);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.reason).toBe('timed out after 150 ms');
+  });
+
+  it('retries even a POST when the connection was refused (it never reached a server)', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const { http, notices } = client({ maxAttempts: 3 });
+    await expect(http(`http://127.0.0.1:${port}/api/v2/clients`, { method: 'POST', body: '{}' })).rejects.toThrow();
+    expect(notices.map((n) => n.reason)).toEqual(['connection refused', 'connection refused']);
+  });
+
+  it('never follows redirects on its own', async () => {
+    handler = (_req, res) => res.writeHead(302, { location: 'http://evil.example/' }).end();
+    const { http } = client();
+    const r = await http(`${base}/x`);
+    expect(r.status).toBe(302);
+    expect(hits).toBe(1);
+  });
+});
