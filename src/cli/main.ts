@@ -5,6 +5,7 @@ import { SecretRegistry } from '../secrets.js';
 import type { Context, OutputOptions } from './context.js';
 import { colorEnabled, systemIO, type IO } from './io.js';
 import { registerCommands, type CommandRunner } from './program.js';
+import { closeSharedDispatcher } from '../http/agent.js';
 
 /** Injected edges; every field defaults to the real process. */
 export interface MainDeps {
@@ -76,6 +77,9 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<ExitCod
     // For an unknown command, point at the help of the command above it.
     if (error instanceof CommanderError && error.code === 'commander.unknownCommand') path = path.split(' ').slice(0, -1).join(' ');
     return renderError(ctx, toSsoError(error), path);
+  } finally {
+    // Pooled keep-alive connections would hold the process open after the work is done.
+    await closeSharedDispatcher();
   }
 }
 

@@ -34,6 +34,79 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       run('apply', async (ctx) => (await import('./commands/apply.js')).runApplyCommand(ctx, opts)),
     );
 
+  addSetupOptions(
+    program
+      .command('verify')
+      .description(
+        'Health checks for a configured setup: credentials, the Auth0 application, the IdP metadata and certificate, ' +
+          'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only.',
+      ),
+  )
+    .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)
+    .option('--warn-days <n>', 'warn when the signing certificate expires within N days', parseNonNegativeInt, 30)
+    .option('--strict', 'treat warnings as failures (exit 1)')
+    .option('--junit <file>', 'also write a JUnit XML report for CI dashboards')
+    .option('--test-user <email>', 'test user for a full login round trip (sso.login) [env: SSO_SETUP_TEST_USER_EMAIL]')
+    .option('--test-password-file <file>', "the test user's password [env: SSO_SETUP_TEST_USER_PASSWORD]")
+    .addHelpText(
+      'after',
+      examples([
+        'sso-setup verify',
+        'sso-setup verify --json --junit sso-verify.xml',
+        'sso-setup verify --strict --warn-days 45',
+      ]),
+    )
+    .action(async (opts: Record<string, unknown>) =>
+      run('verify', async (ctx) => (await import('./commands/verify.js')).runVerifyCommand(ctx, opts)),
+    );
+
+  addSetupOptions(
+    program
+      .command('destroy')
+      .description(
+        'Disable SSO at the SP endpoint and delete the Auth0 application sso-setup made (found by its marker). ' +
+          'Asks for confirmation; pass --yes in scripts.',
+      ),
+  )
+    .option('-y, --yes', 'do not ask for confirmation')
+    .addHelpText('after', examples(['sso-setup destroy', 'sso-setup destroy --yes --json']))
+    .action(async (opts: Record<string, string | boolean>) =>
+      run('destroy', async (ctx) => (await import('./commands/destroy.js')).runDestroyCommand(ctx, opts)),
+    );
+
+  program
+    .command('demo')
+    .description(
+      'Run the whole setup on the built-in sandbox (a local Auth0 tenant and Amplitude org): apply, then an ' +
+        'SP-initiated SAML login as the sandbox user, over plain HTTP. Needs no account; exits 0 only if the login succeeds.',
+    )
+    .addHelpText('after', examples(['sso-setup demo', 'sso-setup demo --json']))
+    .action(async () => run('demo', async (ctx) => (await import('./commands/demo.js')).runDemoCommand(ctx)));
+
+  program
+    .command('sandbox')
+    .description(
+      'Serve a local Auth0 tenant and a local Amplitude org on 127.0.0.1 until Ctrl-C, for trying sso-setup ' +
+        'and for tests. Fresh random credentials on every start.',
+    )
+    .option('--port <n>', 'port of the Auth0 emulator; Amplitude takes the next one (default: any free ports)', parsePort)
+    .option('--env-file <file>', 'write AUTH0_*, AMPLITUDE_* and SANDBOX_USER_* in dotenv format (mode 0600)')
+    .option('--latency-ms <n>', 'add this latency to every response', parseNonNegativeInt)
+    .option('--rate-limit <rate>', "Management API rate limit: 'free' (2/s, Auth0's free tier), 'generous' (default) or N[/BURST] per second")
+    .option('--auth0-faults <spec>', 'inject faults into the Auth0 emulator, e.g. 429=3,5xx=0.1,drop=0.05')
+    .option('--amplitude-faults <spec>', 'inject faults into the Amplitude emulator, same syntax')
+    .addHelpText(
+      'after',
+      examples([
+        'sso-setup sandbox --env-file .env.sandbox',
+        'sso-setup sandbox --port 4010 --rate-limit free --json',
+        'set -a; . ./.env.sandbox; set +a; sso-setup apply',
+      ]),
+    )
+    .action(async (opts: Record<string, unknown>) =>
+      run('sandbox', async (ctx) => (await import('./commands/sandbox.js')).runSandboxCommand(ctx, opts)),
+    );
+
   const metadata = program
     .command('metadata')
     .description('Work with SAML 2.0 IdP metadata documents.')
@@ -41,19 +114,24 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   metadata
     .command('check')
-    .description('Validate SAML 2.0 IdP metadata: structure, endpoints, certificates and signature.')
+    .description(
+      'Validate SAML 2.0 IdP metadata (hardened XML parsing, structure, endpoints, signing certificates, signature). ' +
+        'Exit 0 when valid (warnings allowed), 1 when invalid, 2 for a usage error.',
+    )
     .argument('<source>', "a file path, an https:// URL, or '-' for stdin")
-    .option('--expect-entity-id <id>', 'fail unless the entityID is exactly this')
+    .option('--expect-entity-id <id>', 'fail unless the entityID is exactly this (Auth0: urn:<domain>)')
     .option('--expect-host <host>', 'fail unless every SSO endpoint is on this host')
     .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)
     .option('--warn-days <n>', 'warn when a certificate expires within N days', parseNonNegativeInt, 30)
-    .option('--signing-cert <file>', 'verify a signed document against this certificate (PEM or DER)')
+    .option('--signing-cert <file>', 'require a signature by this certificate (PEM or DER file) instead of trusting the document')
+    .option('--schema', 'also validate against the SAML 2.0 metadata XML Schema (adds ~0.2 s)')
     .addHelpText(
       'after',
       examples([
         'sso-setup metadata check auth0-metadata.xml',
-        'sso-setup metadata check https://acme.us.auth0.com/samlp/metadata/CLIENT_ID --expect-entity-id urn:acme.us.auth0.com',
+        'sso-setup metadata check https://acme.us.auth0.com/samlp/metadata/CLIENT_ID --expect-entity-id urn:acme.us.auth0.com --expect-host acme.us.auth0.com',
         'curl -s https://acme.us.auth0.com/samlp/metadata/CLIENT_ID | sso-setup metadata check - --json',
+        'sso-setup metadata check federationmetadata.xml --signing-cert entra-signing.pem --schema',
       ]),
     )
     .action(async (source: string, opts: Record<string, unknown>) =>
@@ -88,6 +166,12 @@ Exit codes:
 export function parseNonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number >= 0.');
   return Number(value);
+}
+
+export function parsePort(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n < 1 || n > 65534) throw new InvalidArgumentError('expected a port from 1 to 65534.');
+  return n;
 }
 
 export function parseInstant(value: string): Date {

@@ -214,7 +214,6 @@ async function run(
     const ssoUrl = (verdict.sso.find((s) => s.binding === REDIRECT_BINDING) ?? verdict.sso[0])?.location ?? '';
     summary = { entityId: verdict.entityId ?? '', ssoUrl, certificates: verdict.certificates.map((c) => c.sha256) };
     metadataXml = new TextDecoder().decode(bytes);
-    for (const w of verdict.warnings) progress.warn(`IdP metadata: ${w.message}`);
     step.done(`IdP metadata valid: ${summary.entityId}, certificate ${shortFingerprint(summary.certificates[0])}`);
     record({ id: 'idp.metadata', title: 'Download and check the IdP metadata', status: 'done', automated: true });
     result.metadata = { url, entityId: verdict.entityId, ssoUrl, certificates: verdict.certificates, warnings: verdict.warnings };

@@ -1,0 +1,119 @@
+import { chmod, rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { parseFaultSpec, type FaultOptions } from '../../sandbox/faults.js';
+import { startSandbox, toDotenv, type Sandbox } from '../../sandbox/index.js';
+import { RATE_LIMIT_PRESETS, type RateLimitSettings } from '../../sandbox/types.js';
+import type { Context } from '../context.js';
+
+export interface SandboxFlags {
+  port?: number;
+  envFile?: string;
+  latencyMs?: number;
+  rateLimit?: string;
+  auth0Faults?: string;
+  amplitudeFaults?: string;
+}
+
+/** Starts both emulators, writes the env file, and serves until SIGINT/SIGTERM. */
+export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Promise<ExitCode> {
+  const rateLimit = flags.rateLimit ? parseRateLimit(flags.rateLimit) : undefined;
+  const auth0Faults = faults(flags.auth0Faults, '--auth0-faults', flags.latencyMs);
+  const amplitudeFaults = faults(flags.amplitudeFaults, '--amplitude-faults', flags.latencyMs);
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      ...(flags.port !== undefined ? { port: flags.port } : {}),
+      ...(rateLimit ? { rateLimit } : {}),
+      ...(auth0Faults ? { auth0Faults } : {}),
+      ...(amplitudeFaults ? { amplitudeFaults } : {}),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new SsoError('SANDBOX_PORT_IN_USE', `port ${flags.port} or ${(flags.port ?? 0) + 1} is already in use`, {
+        exit: EXIT.usage,
+        hint: 'Choose another --port, or omit it to use any free ports.',
+      });
+    }
+    throw error;
+  }
+  // The sandbox's own credentials are throw-away, but treat them like any secret in output.
+  ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
+  ctx.secrets.add(sandbox.env.AMPLITUDE_SSO_TOKEN);
+  try {
+    let envFile: string | undefined;
+    if (flags.envFile) {
+      envFile = resolve(ctx.cwd, flags.envFile);
+      const temp = `${envFile}.tmp`;
+      await writeFile(temp, toDotenv(sandbox.env), { mode: 0o600 });
+      await chmod(temp, 0o600);
+      await rename(temp, envFile);
+    }
+    const summary = {
+      auth0: { url: sandbox.auth0.baseUrl, domain: sandbox.auth0.domain },
+      amplitude: {
+        url: sandbox.amplitude.baseUrl,
+        orgId: sandbox.amplitude.orgId,
+        entityId: sandbox.amplitude.entityId,
+        acsUrl: sandbox.amplitude.acsUrl,
+        loginUrl: sandbox.amplitude.loginUrl,
+        ssoEndpoint: sandbox.amplitude.ssoEndpoint,
+      },
+      user: { email: sandbox.auth0.user.email },
+      ...(envFile ? { envFile } : {}),
+    };
+    if (ctx.output.json) {
+      ctx.io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      ctx.io.stdout.write(
+        [
+          `Auth0 sandbox:     ${sandbox.auth0.baseUrl}  (AUTH0_DOMAIN=${sandbox.auth0.domain})`,
+          `Amplitude sandbox: ${sandbox.amplitude.baseUrl}  (org ${sandbox.amplitude.orgId})`,
+          `  SSO settings endpoint: ${sandbox.amplitude.ssoEndpoint}`,
+          `  SP-initiated login:    ${sandbox.amplitude.loginUrl}`,
+          `Sandbox user: ${sandbox.auth0.user.email}`,
+          envFile
+            ? `Credentials written to ${envFile}. Try: set -a; . ${flags.envFile}; set +a; sso-setup apply`
+            : 'Pass --env-file FILE to get the credentials (AUTH0_*, AMPLITUDE_*, SANDBOX_USER_*) in dotenv format.',
+          'Serving until Ctrl-C.',
+          '',
+        ].join('\n'),
+      );
+    }
+    const signal = await ctx.interrupted();
+    ctx.io.stderr.write(`${signal}: stopping the sandbox\n`);
+  } finally {
+    await sandbox.close();
+  }
+  return EXIT.ok;
+}
+
+function parseRateLimit(value: string): RateLimitSettings {
+  if (value === 'free' || value === 'generous') return RATE_LIMIT_PRESETS[value];
+  const m = /^(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(value);
+  if (!m || Number(m[1]) <= 0) {
+    throw new SsoError('USAGE_INVALID_ARGUMENT', `--rate-limit '${value}' is not a rate`, {
+      exit: EXIT.usage,
+      hint: "Use 'free' (Auth0's free tier: 2/s), 'generous' (the default), or N[/BURST] requests per second.",
+    });
+  }
+  const perSecond = Number(m[1]);
+  return { perSecond, burst: m[2] ? Number(m[2]) : Math.max(1, Math.ceil(perSecond)) };
+}
+
+function faults(spec: string | undefined, flag: string, latencyMs: number | undefined): FaultOptions | undefined {
+  let out: FaultOptions | undefined;
+  if (spec) {
+    try {
+      out = parseFaultSpec(spec);
+    } catch (error) {
+      throw new SsoError('USAGE_INVALID_ARGUMENT', `${flag}: ${(error as Error).message}`, {
+        exit: EXIT.usage,
+        hint: `e.g. ${flag} latency=50,429=3,5xx=0.1,drop=0.05`,
+      });
+    }
+  }
+  if (latencyMs) out = { ...(out ?? {}), latencyMs: out?.latencyMs ?? latencyMs };
+  return out;
+}

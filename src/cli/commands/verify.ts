@@ -1,0 +1,95 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { verifySetup } from '../../core/verify.js';
+import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.js';
+import { webLogin } from '../../login/web-login.js';
+import { EMAIL_ADDRESS_FORMAT } from '../../idp/auth0/saml-addon.js';
+import type { Context } from '../context.js';
+import { createServices } from '../services.js';
+import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
+import { loadChecker } from './apply.js';
+import { style } from '../style.js';
+
+export interface VerifyFlags extends SetupFlags {
+  now?: Date;
+  warnDays?: number;
+  strict?: boolean;
+  junit?: string;
+  testUser?: string;
+  testPasswordFile?: string;
+}
+
+/** Env vars for the optional test user (the sandbox's SANDBOX_USER_* work too). */
+export const TEST_USER_ENV = { email: 'SSO_SETUP_TEST_USER_EMAIL', password: 'SSO_SETUP_TEST_USER_PASSWORD' } as const;
+
+export async function runVerifyCommand(ctx: Context, flags: VerifyFlags): Promise<ExitCode> {
+  const config = await loadSetupConfig(ctx, flags);
+  const testUser = await resolveTestUser(ctx, flags);
+  const started = Date.now();
+  const { idp, sp, http } = createServices(ctx, config, undefined);
+  const idpOrigin = new URL(config.auth0.baseUrl).origin;
+  const spOrigin = new URL(config.amplitude.acsUrl).origin;
+  const now = flags.now ?? ctx.now();
+
+  const report = await verifySetup(
+    config,
+    {
+      idp,
+      sp,
+      checkMetadata: loadChecker,
+      probe: (ssoUrl) => {
+        // An AuthnRequest exactly as Amplitude would send it (its entity ID and ACS).
+        const { xml } = buildAuthnRequest({ issuer: config.amplitude.entityId, acsUrl: config.amplitude.acsUrl, destination: ssoUrl, nameIdFormat: EMAIL_ADDRESS_FORMAT });
+        return webLogin({ http, startUrl: redirectBindingUrl(ssoUrl, xml), allowedOrigins: [idpOrigin] });
+      },
+      // IdP-initiated: works with any SP that accepts unsolicited responses, without knowing its login URL.
+      login: (clientId, user) =>
+        webLogin({
+          http,
+          startUrl: `${config.auth0.baseUrl}/samlp/${encodeURIComponent(clientId)}`,
+          credentials: { username: user.email, password: user.password },
+          allowedOrigins: [idpOrigin, spOrigin],
+        }),
+    },
+    { now, warnDays: flags.warnDays ?? 30, strict: Boolean(flags.strict), ...(testUser ? { testUser } : {}) },
+  );
+
+  if (flags.junit) {
+    const { renderJunit } = await import('../render/verify-report.js');
+    const path = resolve(ctx.cwd, flags.junit);
+    await writeFile(`${path}.tmp`, ctx.secrets.redact(renderJunit(report, Boolean(flags.strict), now, Date.now() - started)));
+    await rename(`${path}.tmp`, path);
+  }
+  if (ctx.output.json) {
+    ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const { renderVerifyTable } = await import('../render/verify-report.js');
+    ctx.io.stdout.write(renderVerifyTable(report, style(ctx.output.color), Boolean(flags.strict)));
+  }
+  return report.ok ? EXIT.ok : EXIT.failure;
+}
+
+async function resolveTestUser(ctx: Context, flags: VerifyFlags): Promise<{ email: string; password: string } | undefined> {
+  const email = flags.testUser ?? ctx.env[TEST_USER_ENV.email] ?? ctx.env.SANDBOX_USER_EMAIL;
+  let password = ctx.env[TEST_USER_ENV.password] ?? ctx.env.SANDBOX_USER_PASSWORD;
+  if (flags.testPasswordFile) {
+    try {
+      password = (await readFile(resolve(ctx.cwd, flags.testPasswordFile), 'utf8')).trim();
+    } catch (error) {
+      throw new SsoError('CONFIG_UNREADABLE', `cannot read --test-password-file ${flags.testPasswordFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+        exit: EXIT.usage,
+        hint: 'Check the path and its permissions.',
+      });
+    }
+  }
+  if (!email && !password) return undefined;
+  if (!email || !password) {
+    throw new SsoError('CONFIG_INVALID', 'a test user needs both an email and a password', {
+      exit: EXIT.usage,
+      hint: `Pass --test-user and set ${TEST_USER_ENV.password} (or --test-password-file).`,
+    });
+  }
+  ctx.secrets.add(password);
+  return { email, password };
+}

@@ -1,0 +1,55 @@
+/**
+ * Renderings of a verify report: a table for people and JUnit XML for CI dashboards.
+ */
+import type { CheckResult, VerifyReport } from '../../core/verify.js';
+import type { Style } from '../style.js';
+
+export function renderVerifyTable(report: VerifyReport, s: Style, strict: boolean): string {
+  const mark = (c: CheckResult) =>
+    ({ pass: s.green('PASS'), warn: strict ? s.red('WARN') : s.yellow('WARN'), fail: s.red('FAIL'), skip: s.dim('SKIP') })[c.status];
+  const idWidth = Math.max(...report.checks.map((c) => c.id.length));
+  const lines = report.checks.map((c) => {
+    const head = `${mark(c)}  ${c.id.padEnd(idWidth)}  ${c.message}`;
+    return c.hint && (c.status === 'fail' || c.status === 'warn') ? `${head}\n      ${' '.repeat(idWidth)}${s.dim(`→ ${c.hint}`)}` : head;
+  });
+  const counts = (['pass', 'warn', 'fail', 'skip'] as const).map((st) => `${report.checks.filter((c) => c.status === st).length} ${st}`).join(', ');
+  const verdict = report.ok ? s.green('SSO is healthy') : s.red('SSO needs attention');
+  return `${lines.join('\n')}\n\n${verdict} (${counts}${strict ? '; --strict: warnings fail' : ''})\n`;
+}
+
+/** JUnit XML: one testcase per check; fail (and warn under --strict) is a failure, skip is skipped. */
+export function renderJunit(report: VerifyReport, strict: boolean, at: Date, durationMs: number): string {
+  const failures = report.checks.filter((c) => c.status === 'fail' || (strict && c.status === 'warn')).length;
+  const skips = report.checks.filter((c) => c.status === 'skip').length;
+  const cases = report.checks.map((c) => {
+    const body: string[] = [];
+    if (c.status === 'fail' || (strict && c.status === 'warn')) {
+      body.push(`      <failure message="${attr(c.message)}" type="${c.status}">${text([c.message, c.hint].filter(Boolean).join('\n'))}</failure>`);
+    } else if (c.status === 'skip') {
+      body.push(`      <skipped message="${attr(c.message)}"/>`);
+    } else if (c.status === 'warn') {
+      body.push(`      <system-out>${text(`warning: ${c.message}${c.hint ? `\n${c.hint}` : ''}`)}</system-out>`);
+    }
+    const open = `    <testcase classname="sso-setup.verify" name="${attr(c.id)}" time="0"`;
+    return body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="sso-setup verify" tests="${report.checks.length}" failures="${failures}" skipped="${skips}" time="${(durationMs / 1000).toFixed(3)}">`,
+    `  <testsuite name="sso-setup verify" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skips}" timestamp="${at.toISOString().replace(/\.\d{3}Z$/, '')}" time="${(durationMs / 1000).toFixed(3)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function attr(v: string): string {
+  return text(v).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+}
+
+function text(v: string): string {
+  // Strip characters XML 1.0 cannot carry.
+  // eslint-disable-next-line no-control-regex
+  return v.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,61 @@
+/**
+ * Undoing a setup: SSO is disabled at the SP first (so nobody is sent to an IdP application that
+ * is about to disappear), then the Auth0 application(s) carrying our marker are deleted. Safe to
+ * repeat: both steps are idempotent.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+import { MARKER_KEY, markerValue } from '../idp/auth0/saml-addon.js';
+import { SCOPES } from '../idp/auth0/scopes.js';
+import { requireScopes } from './apply.js';
+import type { Auth0Client, EndpointSp, IdpAdmin, Progress, SpConnector } from './ports.js';
+
+export interface DestroyTargets {
+  clients: Auth0Client[];
+}
+
+export interface DestroyResult {
+  changed: boolean;
+  idp: { deleted: { clientId: string; name: string }[] };
+  sp: { delivery: 'endpoint' | 'manual'; action: 'disabled' | 'manual'; target: string };
+  manualSteps?: string[];
+}
+
+export async function findDestroyTargets(config: ResolvedConfig, idp: IdpAdmin): Promise<DestroyTargets> {
+  const session = await idp.connect();
+  requireScopes(session.scopes, [SCOPES.readClients, SCOPES.deleteClients], 'find and delete the application');
+  return { clients: await idp.findClientsByMarker(MARKER_KEY, markerValue(config.amplitude)) };
+}
+
+export async function destroySetup(
+  config: ResolvedConfig,
+  deps: { idp: IdpAdmin; sp: SpConnector; progress: Progress },
+  targets: DestroyTargets,
+): Promise<DestroyResult> {
+  const result: DestroyResult = {
+    changed: false,
+    idp: { deleted: [] },
+    sp: { delivery: deps.sp.delivery, action: deps.sp.delivery === 'endpoint' ? 'disabled' : 'manual', target: deps.sp.target },
+  };
+  if (deps.sp.delivery === 'endpoint') {
+    const step = deps.progress.start(`Disabling SSO at ${deps.sp.target}`);
+    const sp = deps.sp as EndpointSp;
+    const before = await sp.readTrust(undefined);
+    await sp.disable();
+    step.done(before.kind === 'endpoint' && before.enabled ? 'SSO disabled at the SP' : 'SSO was already disabled at the SP');
+    result.changed ||= before.kind === 'endpoint' && before.enabled;
+  } else {
+    result.manualSteps = [
+      `Sign in to ${config.amplitude.baseUrl} as an organisation admin.`,
+      'Open Settings > Organization settings > Access & SSO Settings.',
+      'Turn off "Require SSO" first if it is on, then remove the Auth0 identity provider and save.',
+    ];
+  }
+  for (const client of targets.clients) {
+    const step = deps.progress.start(`Deleting Auth0 application "${client.name}" (${client.client_id})`);
+    await deps.idp.deleteClient(client.client_id);
+    step.done(`Deleted Auth0 application "${client.name}" (${client.client_id})`);
+    result.idp.deleted.push({ clientId: client.client_id, name: client.name });
+    result.changed = true;
+  }
+  return result;
+}

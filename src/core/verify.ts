@@ -1,0 +1,377 @@
+/**
+ * Health checks for a configured setup (`sso-setup verify`). Facts are gathered once and
+ * concurrently (one token, one client lookup, one metadata download, one SP read), then each
+ * check is a pure judgement over them. A check that cannot run because a fact it needs is missing
+ * is `skip`, with the reason.
+ */
+import { createHash } from 'node:crypto';
+import type { ResolvedConfig } from '../config/types.js';
+import { SsoError } from '../errors.js';
+import { EMAIL_ADDRESS_FORMAT, EMAIL_CLAIM } from '../idp/auth0/saml-addon.js';
+import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
+import type { WebLoginResult } from '../login/web-login.js';
+import type { MetadataChecker, MetadataVerdict } from './apply.js';
+import { desiredClient, planIdp } from './plan.js';
+import type { Auth0Client, IdpAdmin, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
+
+export type CheckId = 'credentials' | 'idp.client' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
+export const CHECK_IDS: CheckId[] = ['credentials', 'idp.client', 'idp.metadata', 'idp.certificate', 'sp.trust', 'sso.probe', 'sso.login'];
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
+
+export interface CheckResult {
+  id: CheckId;
+  status: CheckStatus;
+  message: string;
+  hint?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  checks: CheckResult[];
+}
+
+export interface VerifyOptions {
+  now: Date;
+  warnDays: number;
+  strict: boolean;
+  /** Test-user credentials: enable the full login round trip (sso.login). */
+  testUser?: { email: string; password: string };
+}
+
+export interface VerifyDeps {
+  idp: IdpAdmin;
+  sp: SpConnector;
+  checkMetadata: MetadataChecker;
+  /** Sends an AuthnRequest to the IdP and walks to its login page (no credentials). */
+  probe: (ssoUrl: string) => Promise<WebLoginResult>;
+  /** A full login as the test user, ending at the SP's ACS. */
+  login: (clientId: string, user: { email: string; password: string }) => Promise<WebLoginResult>;
+}
+
+/** Scopes verify needs: reading the application and the tenant's signing keys. */
+export const VERIFY_SCOPES = [SCOPES.readClients, SCOPES.readSigningKeys];
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: SsoError };
+
+async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (error) {
+    return { ok: false, error: error instanceof SsoError ? error : new SsoError('UNEXPECTED', (error as Error).message ?? String(error)) };
+  }
+}
+
+export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts: VerifyOptions): Promise<VerifyReport> {
+  const desired = desiredClient(config);
+  const session = await settle(deps.idp.connect());
+  const scopes = session.ok ? session.value.scopes : [];
+  const canRead = (scope: string) => session.ok && (scopes.length === 0 || scopes.includes(scope));
+
+  const spTrustPromise = deps.sp.delivery === 'endpoint' ? settle(deps.sp.readTrust(undefined)) : undefined;
+  const [clients, keys] = await Promise.all([
+    canRead(SCOPES.readClients) ? settle(deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value)) : undefined,
+    canRead(SCOPES.readSigningKeys) ? settle(deps.idp.signingKeys()) : undefined,
+  ]);
+  const client = clients?.ok ? clients.value[0] : undefined;
+
+  const metadataPromise = client
+    ? settle(
+        (async () => {
+          const url = deps.idp.metadataUrl(client.client_id);
+          const bytes = await deps.idp.downloadMetadata(client.client_id);
+          const verdict = await deps.checkMetadata(bytes, {
+            now: opts.now,
+            warnDays: opts.warnDays,
+            expectEntityId: `urn:${config.auth0.domain}`,
+            expectHost: new URL(config.auth0.baseUrl).hostname,
+            schema: true,
+            requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
+            allowHttpLoopback: config.auth0.baseUrl.startsWith('http:'),
+          });
+          return { url, verdict };
+        })(),
+      )
+    : undefined;
+  const loginPromise = client && opts.testUser ? settle(deps.login(client.client_id, opts.testUser)) : undefined;
+  const metadata = await metadataPromise;
+  const ssoUrl = metadata?.ok ? redirectSsoUrl(metadata.value.verdict) : undefined;
+  const [spTrust, probe, login] = await Promise.all([
+    deps.sp.delivery === 'endpoint' ? spTrustPromise : settle(deps.sp.readTrust(client)),
+    ssoUrl ? settle(deps.probe(ssoUrl)) : undefined,
+    loginPromise,
+  ]);
+
+  const checks: CheckResult[] = [
+    judgeCredentials(session, config),
+    judgeClient(config, desired.marker, session.ok, canRead(SCOPES.readClients), clients),
+    judgeMetadata(client, metadata),
+    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(SCOPES.readSigningKeys)),
+    judgeSpTrust(spTrust, metadata, deps.sp),
+    judgeProbe(client, metadata, probe),
+    judgeLogin(client, opts.testUser, login),
+  ];
+  const ok = checks.every((c) => c.status !== 'fail' && !(opts.strict && c.status === 'warn'));
+  return { ok, checks };
+}
+
+function redirectSsoUrl(v: MetadataVerdict): string | undefined {
+  return (v.sso.find((s) => s.binding.endsWith(':HTTP-Redirect')) ?? v.sso[0])?.location;
+}
+
+function skipped(id: CheckId, message: string): CheckResult {
+  return { id, status: 'skip', message };
+}
+
+function failed(id: CheckId, error: SsoError, extra: Record<string, unknown> = {}): CheckResult {
+  return { id, status: 'fail', message: error.message, ...(error.hint ? { hint: error.hint } : {}), details: { code: error.code, ...extra } };
+}
+
+export function judgeCredentials(session: Outcome<IdpSession>, config: ResolvedConfig): CheckResult {
+  if (!session.ok) return failed('credentials', session.error);
+  const scopes = session.value.scopes;
+  const missing = scopes.length ? VERIFY_SCOPES.filter((s) => !scopes.includes(s)) : [];
+  if (missing.length) {
+    return {
+      id: 'credentials',
+      status: 'fail',
+      message: `the Management API token lacks ${missing.join(', ')}`,
+      hint: grantHint(missing),
+      details: { granted: scopes, missing },
+    };
+  }
+  return { id: 'credentials', status: 'pass', message: `token for ${config.auth0.clientId} at ${config.auth0.domain} with the scopes needed`, details: { granted: scopes } };
+}
+
+export function judgeClient(
+  config: ResolvedConfig,
+  marker: { key: string; value: string },
+  connected: boolean,
+  canRead: boolean,
+  clients: Outcome<Auth0Client[]> | undefined,
+): CheckResult {
+  const id: CheckId = 'idp.client';
+  if (!connected) return skipped(id, 'needs a Management API token (see credentials)');
+  if (!canRead || !clients) return skipped(id, `needs the ${SCOPES.readClients} scope`);
+  if (!clients.ok) return failed(id, clients.error);
+  if (clients.value.length === 0) {
+    return { id, status: 'fail', message: `no Auth0 application carries ${marker.key}=${marker.value}`, hint: 'Run `sso-setup apply` (or `sso-setup init`) to create it.' };
+  }
+  if (clients.value.length > 1) {
+    return {
+      id,
+      status: 'fail',
+      message: `${clients.value.length} Auth0 applications carry ${marker.key}=${marker.value}: ${clients.value.map((c) => c.client_id).join(', ')}`,
+      hint: `Delete the extra ones, or remove '${marker.key}' from their Metadata.`,
+    };
+  }
+  const client = clients.value[0]!;
+  const samlp = client.addons?.samlp;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const sp = config.amplitude;
+  if (!samlp) problems.push('the SAML2 Web App addon is off');
+  if (!(client.callbacks ?? []).includes(sp.acsUrl)) problems.push(`callbacks do not include the ACS ${sp.acsUrl}`);
+  if (samlp) {
+    if (samlp.audience !== sp.entityId) problems.push(`audience is ${show(samlp.audience)}, Amplitude expects ${sp.entityId}`);
+    if (samlp.nameIdentifierFormat !== EMAIL_ADDRESS_FORMAT) problems.push(`NameID format is ${show(samlp.nameIdentifierFormat)}, Amplitude needs emailAddress`);
+    const mappings = (samlp.mappings ?? {}) as Record<string, unknown>;
+    const probes = (samlp.nameIdentifierProbes ?? []) as unknown[];
+    if (!Object.keys(mappings).includes('email') && !probes.includes(EMAIL_CLAIM)) problems.push('no email mapping: the NameID or attributes may not carry the email');
+    for (const key of ['recipient', 'destination'] as const) {
+      if (samlp[key] !== undefined && samlp[key] !== sp.acsUrl) problems.push(`${key} is ${show(samlp[key])}, not the ACS ${sp.acsUrl}`);
+    }
+    if (samlp.signatureAlgorithm !== 'rsa-sha256' || samlp.digestAlgorithm !== 'sha256') {
+      warnings.push(`signing uses ${show(samlp.signatureAlgorithm ?? 'rsa-sha1 (Auth0 default)')}/${show(samlp.digestAlgorithm ?? 'sha1 (Auth0 default)')}, not rsa-sha256/sha256`);
+    }
+  }
+  const drift = planIdp(desiredClient(config), client).changes;
+  const details = { clientId: client.client_id, name: client.name, drift };
+  if (problems.length) {
+    return { id, status: 'fail', message: problems.join('; '), hint: 'Run `sso-setup apply` to repair the application (other settings are left alone).', details };
+  }
+  if (warnings.length || drift.length) {
+    const fields = drift.map((d) => d.field).join(', ');
+    return {
+      id,
+      status: 'warn',
+      message: [...warnings, ...(drift.length ? [`drifted from the configuration: ${fields}`] : [])].join('; '),
+      hint: 'Run `sso-setup apply` to bring it back to the configuration.',
+      details,
+    };
+  }
+  return { id, status: 'pass', message: `"${client.name}" (${client.client_id}): SAML2 addon on, ACS allowed, audience, NameID and algorithms as Amplitude needs`, details };
+}
+
+type MetadataFact = Outcome<{ url: string; verdict: MetadataVerdict }> | undefined;
+
+export function judgeMetadata(client: Auth0Client | undefined, metadata: MetadataFact): CheckResult {
+  const id: CheckId = 'idp.metadata';
+  if (!client || !metadata) return skipped(id, 'needs the Auth0 application (see idp.client)');
+  if (!metadata.ok) return failed(id, metadata.error);
+  const { url, verdict } = metadata.value;
+  if (!verdict.valid) {
+    return {
+      id,
+      status: 'fail',
+      message: `${url} failed the checks: ${verdict.errors.map((e) => e.code).join(', ')}`,
+      hint: `See why with: sso-setup metadata check ${url}`,
+      details: { url, errors: verdict.errors },
+    };
+  }
+  const benign = verdict.warnings.filter((w) => !w.code.startsWith('CERT_'));
+  return {
+    id,
+    status: benign.length ? 'warn' : 'pass',
+    message: benign.length ? benign.map((w) => w.message).join('; ') : `${verdict.entityId} served at ${url} and valid`,
+    details: { url, entityId: verdict.entityId, sso: verdict.sso, warnings: verdict.warnings },
+  };
+}
+
+export function judgeCertificate(
+  metadata: MetadataFact,
+  keys: Outcome<SigningKeyInfo[]> | undefined,
+  spTrust: Outcome<SpTrust> | undefined,
+  opts: VerifyOptions,
+  canReadKeys: boolean,
+): CheckResult {
+  const id: CheckId = 'idp.certificate';
+  if (!metadata?.ok) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
+  const cert = metadata.value.verdict.certificates[0];
+  if (!cert) return { id, status: 'fail', message: 'the IdP metadata has no signing certificate', hint: 'Check the tenant signing keys in Auth0.' };
+  const daysLeft = Math.floor((Date.parse(cert.notAfter) - opts.now.getTime()) / 86_400_000);
+  const details: Record<string, unknown> = { sha256: cert.sha256, notAfter: cert.notAfter, daysLeft };
+  if (daysLeft < 0 || Date.parse(cert.notAfter) <= opts.now.getTime()) {
+    return { id, status: 'fail', message: `the IdP signing certificate expired on ${cert.notAfter.slice(0, 10)}`, hint: 'Rotate the signing key in Auth0 (Settings > Signing Keys), then run `sso-setup apply`.', details };
+  }
+  if (daysLeft < opts.warnDays) {
+    return {
+      id,
+      status: 'warn',
+      message: `the IdP signing certificate expires in ${daysLeft} days (${cert.notAfter.slice(0, 10)})`,
+      hint: 'Plan a signing-key rotation and run `sso-setup apply` right after it.',
+      details,
+    };
+  }
+  if (!canReadKeys || !keys) {
+    return { id, status: 'pass', message: `${daysLeft} days left (signing keys not read: needs ${SCOPES.readSigningKeys})`, details };
+  }
+  if (!keys.ok) return failed(id, keys.error, details);
+  const next = keys.value.find((k) => k.next && !k.revoked);
+  if (next) {
+    const nextSha = fingerprintOfPem(next.cert);
+    details.next = { kid: next.kid, sha256: nextSha };
+    const trusted = spTrust?.ok && spTrust.value.kind === 'endpoint' && spTrust.value.enabled && nextSha !== undefined && spTrust.value.certificates.includes(nextSha);
+    if (!trusted) {
+      return {
+        id,
+        status: 'warn',
+        message: `${daysLeft} days left; Auth0 has a next signing key (${next.kid}) the SP does not trust yet: rotating it will break SSO`,
+        hint: 'After a rotation run `sso-setup apply` at once (with endpoint delivery, apply also pre-trusts the next key).',
+        details,
+      };
+    }
+  }
+  return { id, status: 'pass', message: `${daysLeft} days left${next ? '; the SP already trusts the next signing key' : ''}`, details };
+}
+
+export function judgeSpTrust(spTrust: Outcome<SpTrust> | undefined, metadata: MetadataFact, sp: SpConnector): CheckResult {
+  const id: CheckId = 'sp.trust';
+  if (!spTrust) return skipped(id, 'needs the Auth0 application (see idp.client)');
+  if (!spTrust.ok) return failed(id, spTrust.error);
+  if (!metadata?.ok) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
+  const current = metadata.value.verdict.certificates[0]?.sha256;
+  const trust = spTrust.value;
+  if (trust.kind === 'endpoint') {
+    if (!trust.enabled) return { id, status: 'fail', message: `SSO is not configured at ${sp.target}`, hint: 'Run `sso-setup apply`.' };
+    const details = { spCertificates: trust.certificates, idpCertificate: current, idpEntityId: trust.idpEntityId };
+    if (!current || !trust.certificates.includes(current)) {
+      return {
+        id,
+        status: 'fail',
+        message: `the SP trusts ${trust.certificates.map(short).join(', ') || 'no certificate'}, but the IdP signs with ${short(current)}`,
+        hint: 'Run `sso-setup apply` to push the current IdP metadata.',
+        details,
+      };
+    }
+    return { id, status: 'pass', message: `the SP trusts the IdP's current certificate ${short(current)}`, details };
+  }
+  if (!trust.recordedCertificate) {
+    return {
+      id,
+      status: 'warn',
+      message: 'no record of a manual upload to Amplitude for this application',
+      hint: 'Run `sso-setup apply` (manual delivery) and upload the saved file in Amplitude.',
+    };
+  }
+  const details = { recordedCertificate: trust.recordedCertificate, recordedAt: trust.recordedAt, idpCertificate: current };
+  if (trust.recordedCertificate !== current) {
+    return {
+      id,
+      status: 'fail',
+      message: `Amplitude was given certificate ${short(trust.recordedCertificate)}${trust.recordedAt ? ` on ${trust.recordedAt.slice(0, 10)}` : ''}, but the IdP now signs with ${short(current)}`,
+      hint: 'Run `sso-setup apply` and upload the new metadata file in Amplitude (Settings > Organization settings > Access & SSO Settings).',
+      details,
+    };
+  }
+  return { id, status: 'pass', message: `Amplitude was given the IdP's current certificate ${short(current)}${trust.recordedAt ? ` on ${trust.recordedAt.slice(0, 10)}` : ''}`, details };
+}
+
+export function judgeProbe(client: Auth0Client | undefined, metadata: MetadataFact, probe: Outcome<WebLoginResult> | undefined): CheckResult {
+  const id: CheckId = 'sso.probe';
+  if (!client || !metadata?.ok || !probe) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
+  if (!probe.ok) return failed(id, probe.error);
+  const r = probe.value;
+  if (r.outcome === 'login-page') {
+    return { id, status: 'pass', message: 'the IdP answered an AuthnRequest from the SP with its login page', details: { trail: r.trail } };
+  }
+  if (r.outcome === 'failed') {
+    return {
+      id,
+      status: 'fail',
+      message: `the IdP refused an AuthnRequest from the SP: ${r.message}`,
+      hint: r.code === 'IDP_ERROR_PAGE' ? 'Check that the ACS is among the application\'s callbacks; `sso-setup apply` repairs it.' : 'Run with --verbose to see the requests.',
+      details: { code: r.code, status: r.status, trail: r.trail },
+    };
+  }
+  return { id, status: 'warn', message: 'the IdP signed in without asking for credentials (an existing session?)', details: { trail: r.trail } };
+}
+
+export function judgeLogin(client: Auth0Client | undefined, user: VerifyOptions['testUser'], login: Outcome<WebLoginResult> | undefined): CheckResult {
+  const id: CheckId = 'sso.login';
+  if (!user) return skipped(id, 'no test user given (--test-user, or SSO_SETUP_TEST_USER_EMAIL/_PASSWORD)');
+  if (!client || !login) return skipped(id, 'needs the Auth0 application (see idp.client)');
+  if (!login.ok) return failed(id, login.error);
+  const r = login.value;
+  if (r.outcome === 'signed-in') {
+    return { id, status: 'pass', message: `signed in to the SP as ${r.email ?? user.email}: the assertion was accepted`, details: { trail: r.trail } };
+  }
+  const message = r.outcome === 'failed' ? r.message : 'the flow stopped at the login page';
+  return {
+    id,
+    status: 'fail',
+    message: `the login round trip failed: ${message}`,
+    hint: 'Check the test user can sign in to the Auth0 application, then run with --verbose.',
+    details: { ...(r.outcome === 'failed' ? { code: r.code, status: r.status } : {}), trail: r.trail },
+  };
+}
+
+function show(v: unknown): string {
+  return v === undefined ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function short(sha: string | undefined): string {
+  return sha ? `${sha.slice(0, 17)}…` : '(none)';
+}
+
+/** SHA-256 fingerprint (colon-separated upper-case hex) of a PEM certificate, as the checker reports it. */
+export function fingerprintOfPem(pem: string): string | undefined {
+  const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+  if (!b64) return undefined;
+  return sha256Fingerprint(Buffer.from(b64, 'base64'));
+}
+
+export function sha256Fingerprint(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex').toUpperCase().match(/.{2}/g)!.join(':');
+}
