@@ -3,4 +3,7 @@
 // table, then hand over to the compiled CLI. Only this file sets the exit code.
 process.title = 'sso-setup';
 const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// main() has finished its work; if a stray handle still holds the event loop, do not hang a CI job.
+setTimeout(() => process.exit(code), 2000).unref();

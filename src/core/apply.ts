@@ -131,10 +131,10 @@ async function run(
   // 2. Read both sides at once.
   step = progress.start('Reading the Auth0 application and the SP settings');
   const [matches, endpointTrust] = await withStep(step, () =>
-    Promise.all([
+    allOrFirstError([
       idp.findClientsByMarker(desired.marker.key, desired.marker.value),
       sp.delivery === 'endpoint' ? sp.readTrust(undefined) : Promise.resolve(undefined),
-    ]),
+    ] as const),
   );
   if (matches.length > 1) {
     step.fail();
@@ -153,7 +153,7 @@ async function run(
   if (opts.dryRun || idpPlan.action === 'none') {
     record({
       id: 'idp.client',
-      title: idpPlan.action === 'none' ? 'Auth0 application' : idpTitle,
+      title: idpPlan.action === 'none' ? 'Create or update the Auth0 application' : idpTitle,
       status: idpPlan.action === 'none' ? 'unchanged' : 'planned',
       automated: true,
       ...(idpPlan.action === 'none' ? { detail: 'already as configured' } : {}),
@@ -295,7 +295,7 @@ async function handOver(
       title: 'Upload the metadata in Amplitude (by a person)',
       status: 'unchanged',
       automated: false,
-      detail: trust.kind === 'manual' && trust.recordedAt ? `handed over ${trust.recordedAt}` : 'already handed over',
+      detail: trust.kind === 'manual' && trust.recordedAt ? `handed over ${trust.recordedAt.slice(0, 10)}` : 'handed over',
     });
     if (result.metadata) result.metadata.file = path;
     return;
@@ -327,6 +327,17 @@ async function handOver(
   record({ id: 'sp.upload', title: 'Upload the metadata in Amplitude (by a person)', status: 'manual', automated: false });
   result.manualSteps = steps;
   if (result.metadata) result.metadata.file = path;
+}
+
+/**
+ * Like Promise.all, but waits for every request to finish before reporting the first failure, so
+ * no request is left running (and retrying) after the command has given up.
+ */
+export async function allOrFirstError<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((r) => r.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 /** Runs a step's work, marking the spinner failed when it throws. */

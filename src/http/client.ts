@@ -106,6 +106,8 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
         continue;
       }
       const code = errorCode(failure);
+      // A closed dispatcher means the process is shutting down: retrying cannot help.
+      if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') throw failure;
       if (last || !(repeatable || (code !== undefined && NEVER_SENT.has(code)))) throw failure;
       const waitMs = backoffMs(attempt, baseDelayMs);
       options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, reason: describeFailure(failure) });

@@ -38,7 +38,15 @@ export function renderApplyResult(result: ApplyResult, s: Style): string {
   const automated = result.steps.filter((x) => x.automated && (x.status === 'done' || x.status === 'unchanged'));
   if (automated.length && !result.dryRun) {
     out.push('', 'Done by sso-setup:');
-    for (const step of automated) out.push(`  ${s.green('✔')} ${step.title}${step.status === 'unchanged' ? ' (already done)' : ''}`);
+    for (const step of automated) out.push(`  ${s.green('✔')} ${step.title}${step.status === 'unchanged' ? ' (already as configured)' : ''}`);
+  }
+  const byPerson = result.steps.filter((x) => !x.automated);
+  if (byPerson.length) {
+    out.push('', 'By a person:');
+    for (const step of byPerson) {
+      const state = step.status === 'unchanged' ? `done earlier (${step.detail ?? 'handed over'})` : 'to do (steps below)';
+      out.push(`  ${step.status === 'unchanged' ? s.green('✔') : s.yellow('…')} ${step.title}: ${state}`);
+    }
   }
   if (result.manualSteps?.length) {
     out.push('', s.bold('Left to you, in Amplitude:'));

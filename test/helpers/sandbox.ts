@@ -1,0 +1,47 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+
+/** Starts a sandbox for a test file and stops it afterwards (jest hooks). */
+export function useSandbox(opts: SandboxOptions = {}): () => Sandbox {
+  let sandbox: Sandbox | undefined;
+  beforeAll(async () => {
+    sandbox = await startSandbox(opts);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+  });
+  return () => {
+    if (!sandbox) throw new Error('sandbox not started');
+    return sandbox;
+  };
+}
+
+/** A fresh empty working directory (no sso-setup.json, no metadata files). */
+export function tempDir(prefix = 'sso-setup-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file's text below a directory, for asserting that no secret was written anywhere. */
+export function filesIn(dir: string): { path: string; text: string }[] {
+  const out: { path: string; text: string }[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...filesIn(p));
+    else out.push({ path: p, text: readFileSync(p, 'utf8') });
+  }
+  return out;
+}
+
+/** Clients of the sandbox tenant that carry sso-setup's marker for its org. */
+export function markedClients(sandbox: Sandbox): Record<string, unknown>[] {
+  const marker = `amplitude:${sandbox.amplitude.orgId}`;
+  return sandbox.auth0.tenant
+    .listClients()
+    .filter((c) => (c.client_metadata as Record<string, string> | undefined)?.sso_setup === marker);
+}
