@@ -43,7 +43,9 @@ export function issueSelfSigned(spec: CertificateSpec): IssuedCertificate {
   const algorithm = signatureAlgorithm(isEc, hash);
   const name = distinguishedName(spec.commonName);
   const serial = randomBytes(9);
-  serial[0] = serial[0]! & 0x7f; // positive INTEGER
+  // A positive, minimally encoded INTEGER: high bit clear (positive) and a non-zero first byte
+  // (a leading zero byte is only allowed before a byte with the high bit set).
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
 
   const tbs = seq(
     explicit(0, integer(Buffer.from([2]))), // v3

@@ -1,0 +1,277 @@
+/**
+ * A local Auth0 tenant on one node:http server: the Management API (clients, signing keys), the
+ * client-credentials token endpoint, the SAML IdP endpoints and a Universal-Login-like page.
+ * Every request first meets the fault injector, then (for `/api/v2` and `/oauth/token`) the
+ * tenant's token bucket, then its handler. How it differs from the real service:
+ * docs/sandbox-auth0.md.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Faults, dropConnection } from '../faults.js';
+import { BodyTooLargeError, MAX_BODY_BYTES, parseForm, readBody, redirect, sendJson, sendText } from '../http-kit.js';
+import { RATE_LIMIT_PRESETS, type Auth0Emulator, type Auth0EmulatorOptions, type Auth0TenantControl, type ManagementApp } from '../types.js';
+import { GLOBAL_LIMIT_BODY, ManagementApiError, OAuthError, managementErrorBody } from './api-errors.js';
+import { presentClient } from './clients.js';
+import { decodePathSegment, handleManagementRequest } from './management-api.js';
+import { TokenBucket } from './rate-limit.js';
+import { SamlIdentityProvider, type PageResult } from './saml-idp.js';
+import { SigningKeyRing, createSigningKeyMaterial, createSigningKeyMaterialSync, jwkOf } from './signing-keys.js';
+import { Auth0Tenant, DEFAULT_TOKEN_LIFETIME_SECONDS } from './tenant.js';
+import { handleTokenRequest } from './token-endpoint.js';
+
+export { DEFAULT_MANAGEMENT_SCOPES } from './tenant.js';
+
+/** Management API bodies carry a charset; `/oauth/token` answers plain `application/json` (NOTES §5). */
+const MANAGEMENT_JSON = 'application/json; charset=utf-8';
+const OAUTH_JSON = 'application/json';
+
+type Area = 'management' | 'token' | 'site';
+
+function areaOf(pathname: string): Area {
+  if (pathname === '/api/v2' || pathname.startsWith('/api/v2/')) return 'management';
+  if (pathname === '/oauth/token') return 'token';
+  return 'site';
+}
+
+/** Starts an emulated tenant. Credentials, user password and signing keys are new on every start. */
+export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promise<Auth0Emulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const now = opts.now ?? (() => new Date());
+  const faults = new Faults(opts.faults ?? {});
+  const server = createServer({ keepAliveTimeout: 5_000 });
+  const port = await listen(server, opts.port ?? 0, host);
+  const domain = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let keys: SigningKeyRing;
+  try {
+    keys = await SigningKeyRing.create(
+      { make: (at) => createSigningKeyMaterial(domain, at), makeSync: (at) => createSigningKeyMaterialSync(domain, at) },
+      now(),
+    );
+  } catch (e) {
+    await closeServer(server);
+    throw e;
+  }
+  const tenant = new Auth0Tenant({ domain, name: 'sandbox', keys, now, tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS });
+  const idp = new SamlIdentityProvider(tenant);
+  // Rate limits run on the real clock: clients compare x-ratelimit-reset with their own Date.now().
+  const bucket = new TokenBucket(opts.rateLimit ?? RATE_LIMIT_PRESETS.generous, Date.now());
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    serve({ req, res, tenant, idp, bucket, faults }).catch(() => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const area = areaOf(new URL(req.url ?? '/', 'http://x').pathname);
+      sendJson(res, 500, managementErrorBody(500, 'An internal server error occurred'), {}, area === 'token' ? OAUTH_JSON : MANAGEMENT_JSON);
+    });
+  });
+
+  const management: ManagementApp = {
+    clientId: tenant.managementClientId,
+    get clientSecret() {
+      return tenant.managementSecret;
+    },
+    get scopes() {
+      return tenant.managementScopes;
+    },
+  };
+
+  const control: Auth0TenantControl = {
+    setManagementScopes: (scopes) => tenant.setManagementScopes(scopes),
+    revokeAllTokens: () => tenant.revokeAllTokens(),
+    getClient: (id) => {
+      const record = tenant.clientRecord(id);
+      return record ? presentClient(record, tenant.clientSigningKey()) : undefined;
+    },
+    listClients: () => tenant.clientRecords().map((r) => presentClient(r, tenant.clientSigningKey())),
+    patchClient: (id, patch) => void tenant.patchClient(id, patch),
+    signingKeys: () => tenant.keys.describe(),
+    rotateSigningKey: () => void tenant.keys.rotate(now()),
+    setRateLimit: (limit) => bucket.configure(limit, Date.now()),
+  };
+
+  return {
+    domain,
+    baseUrl: `http://${domain}`,
+    port,
+    management,
+    user: { ...tenant.user },
+    faults,
+    tenant: control,
+    close: () => closeServer(server),
+  };
+}
+
+interface Serving {
+  req: IncomingMessage;
+  res: ServerResponse;
+  tenant: Auth0Tenant;
+  idp: SamlIdentityProvider;
+  bucket: TokenBucket;
+  faults: Faults;
+}
+
+async function serve({ req, res, tenant, idp, bucket, faults }: Serving): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${tenant.domain}`);
+  const area = areaOf(url.pathname);
+
+  const fault = await faults.decide(req);
+  if (fault.kind === 'drop') return dropConnection(res);
+  if (fault.kind === 'rate-limited') return tooManyRequests(res, area, bucket.exhaustedHeaders(Date.now(), fault.resetSeconds));
+  if (fault.kind === 'server-error') return serviceUnavailable(res, area, area === 'site' ? {} : bucket.peek(Date.now()));
+
+  if (area === 'site') return serveSite(req, res, url, tenant, idp);
+
+  const limit = bucket.take(Date.now());
+  if (!limit.allowed) return tooManyRequests(res, area, limit.headers);
+  if (area === 'token') return serveToken(req, res, tenant, limit.headers);
+
+  try {
+    const out = await handleManagementRequest(tenant, {
+      method: req.method ?? 'GET',
+      path: url.pathname.slice('/api/v2'.length) || '/',
+      query: url.searchParams,
+      authorization: req.headers.authorization,
+      contentType: req.headers['content-type'],
+      readBody: () => boundedBody(req),
+    });
+    if (out.body === undefined) sendText(res, out.status, '', MANAGEMENT_JSON, { ...limit.headers, ...out.headers });
+    else sendJson(res, out.status, out.body, { ...limit.headers, ...out.headers }, MANAGEMENT_JSON);
+  } catch (e) {
+    if (!(e instanceof ManagementApiError)) throw e;
+    const close: Record<string, string> = e.status === 413 ? { connection: 'close' } : {};
+    sendJson(res, e.status, e.body, { ...limit.headers, ...e.headers, ...close }, MANAGEMENT_JSON);
+  }
+}
+
+/** Auth0's 1 MB payload limit, answered like hapi does (413 before reading more than needed). */
+async function boundedBody(req: IncomingMessage): Promise<Buffer> {
+  const tooLarge = new ManagementApiError(413, `Payload content length greater than maximum allowed: ${MAX_BODY_BYTES}`);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge;
+  try {
+    return await readBody(req, MAX_BODY_BYTES);
+  } catch (e) {
+    if (e instanceof BodyTooLargeError) throw tooLarge;
+    throw e;
+  }
+}
+
+async function serveToken(req: IncomingMessage, res: ServerResponse, tenant: Auth0Tenant, limitHeaders: Record<string, string>): Promise<void> {
+  try {
+    if (req.method !== 'POST') throw new OAuthError(404, 'not_found', 'Not Found');
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_BODY_BYTES);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) throw new OAuthError(413, 'invalid_request', 'Request body too large');
+      throw e;
+    }
+    const params = tokenParams(raw, req.headers['content-type']);
+    const token = handleTokenRequest(tenant, params, req.headers.authorization);
+    sendJson(res, 200, token, { ...limitHeaders, 'cache-control': 'no-store', pragma: 'no-cache' }, OAUTH_JSON);
+  } catch (e) {
+    if (!(e instanceof OAuthError)) throw e;
+    sendJson(res, e.status, e.body, limitHeaders, OAUTH_JSON);
+  }
+}
+
+/** Form bodies (what the SDK and the docs use) and JSON bodies (which Auth0 also accepts). */
+function tokenParams(raw: Buffer, contentType: string | undefined): Record<string, string> {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new OAuthError(400, 'invalid_request', 'Invalid JSON body');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OAuthError(400, 'invalid_request', 'Invalid JSON body');
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+    return out;
+  }
+  return parseForm(raw);
+}
+
+async function serveSite(req: IncomingMessage, res: ServerResponse, url: URL, tenant: Auth0Tenant, idp: SamlIdentityProvider): Promise<void> {
+  try {
+    await routeSite(req, res, url, tenant, idp);
+  } catch (e) {
+    if (!(e instanceof BodyTooLargeError)) throw e;
+    sendText(res, 413, 'Payload Too Large\n', 'text/plain; charset=utf-8', { connection: 'close' });
+  }
+}
+
+async function routeSite(req: IncomingMessage, res: ServerResponse, url: URL, tenant: Auth0Tenant, idp: SamlIdentityProvider): Promise<void> {
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  const query = Object.fromEntries(url.searchParams) as Record<string, string>;
+  let page: PageResult;
+
+  const metadata = /^\/samlp\/metadata\/([^/]+)$/.exec(path);
+  const sso = /^\/samlp\/([^/]+)\/?$/.exec(path);
+  if (method === 'GET' && metadata) page = await idp.metadata(decodePathSegment(metadata[1]!));
+  else if (sso && (method === 'GET' || method === 'POST') && sso[1] !== 'metadata') {
+    const params = method === 'POST' ? { ...query, ...parseForm(await readBody(req, MAX_BODY_BYTES)) } : query;
+    page = await idp.start(decodePathSegment(sso[1]!), { method, params });
+  } else if (path === '/u/login' && method === 'GET') page = idp.loginPage(query['state'] ?? '');
+  else if (path === '/u/login' && method === 'POST') page = idp.login(query['state'] ?? '', parseForm(await readBody(req, MAX_BODY_BYTES)));
+  else if (path === '/authorize/resume' && method === 'GET') page = await idp.resume(query['state'] ?? '');
+  else if (path === '/pem' && method === 'GET') page = idp.pem();
+  else if (path === '/cer' && method === 'GET') page = idp.cer();
+  else if (path === '/.well-known/jwks.json' && method === 'GET') {
+    return sendJson(res, 200, { keys: tenant.keys.trusted.map(jwkOf) }, {}, MANAGEMENT_JSON);
+  } else if (path === '/' && method === 'GET') {
+    page = { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: homeText(tenant) };
+  } else page = { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not Found\n' };
+
+  if (page.status === 302 && page.headers['location']) return redirect(res, page.headers['location']);
+  res.writeHead(page.status, { ...page.headers, 'content-length': Buffer.byteLength(page.body) });
+  res.end(page.body);
+}
+
+function homeText(tenant: Auth0Tenant): string {
+  return [
+    `sso-setup sandbox: an emulated Auth0 tenant at ${tenant.domain}`,
+    '',
+    'POST /oauth/token                     client credentials (audience https://' + tenant.domain + '/api/v2/)',
+    '     /api/v2/clients[/{id}]           Management API: clients',
+    '     /api/v2/keys/signing[/{kid}]     Management API: signing keys',
+    'GET  /samlp/metadata/{client_id}      SAML IdP metadata',
+    'GET  /samlp/{client_id}               SAML SSO (Redirect, POST, IdP-initiated)',
+    'GET  /pem, /cer                       tenant signing certificate',
+    '',
+  ].join('\n');
+}
+
+/** A real limit's 429: the Management API body, or OAuth's shape on `/oauth/token`. */
+function tooManyRequests(res: ServerResponse, area: Area, headers: Record<string, string>): void {
+  if (area === 'token') {
+    sendJson(res, 429, { error: 'too_many_requests', error_description: 'Global limit has been reached' }, headers, OAUTH_JSON);
+  } else sendJson(res, 429, GLOBAL_LIMIT_BODY, headers, MANAGEMENT_JSON);
+}
+
+function serviceUnavailable(res: ServerResponse, area: Area, headers: Record<string, string>): void {
+  if (area === 'token') sendJson(res, 503, { error: 'temporarily_unavailable', error_description: 'Service Unavailable' }, headers, OAUTH_JSON);
+  else sendJson(res, 503, managementErrorBody(503, 'Service Unavailable'), headers, MANAGEMENT_JSON);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Stops listening and ends keep-alive connections at once, so tests and Ctrl-C are prompt. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

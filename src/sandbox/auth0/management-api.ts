@@ -1,0 +1,203 @@
+/**
+ * The emulated Management API (`/api/v2`): clients and signing keys. Each request is routed, then
+ * authenticated (the bearer token), then checked against the route's scopes, then its payload is
+ * read and validated: the order Auth0's hapi-based gateway uses, so an unknown route is a 404
+ * even without a token and a bad token is a 401 before any payload error.
+ */
+import { ManagementApiError, insufficientScope, inexistentClient } from './api-errors.js';
+import { validateClientPayload } from './client-schema.js';
+import {
+  clientFieldVisibility,
+  pageClients,
+  parseClientListQuery,
+  parseFieldSelection,
+  presentClient,
+  type JsonObject,
+} from './clients.js';
+import { signingKeyJson } from './signing-keys.js';
+import type { Auth0Tenant } from './tenant.js';
+
+export interface ManagementRequest {
+  method: string;
+  /** Path below `/api/v2`, e.g. `/clients/abc`. */
+  path: string;
+  query: URLSearchParams;
+  authorization: string | undefined;
+  contentType: string | undefined;
+  /** Reads the body (bounded by the server); called only after authentication. */
+  readBody: () => Promise<Buffer>;
+}
+
+export interface ManagementResponse {
+  status: number;
+  /** JSON body; undefined for an empty body (204). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Call {
+  tenant: Auth0Tenant;
+  req: ManagementRequest;
+  params: string[];
+  scopes: string[];
+}
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  /** Every group needs at least one of its scopes (rotate needs both create and update). */
+  scopes: readonly (readonly string[])[];
+  handle: (call: Call) => Promise<ManagementResponse> | ManagementResponse;
+}
+
+const READ_CLIENTS = ['read:clients', 'read:client_keys', 'read:client_credentials', 'read:client_summary'] as const;
+const UPDATE_CLIENTS = ['update:clients', 'update:client_keys', 'update:client_credentials', 'update:client_token_vault_privileged_access'] as const;
+const ID = '([^/]+)';
+
+/** Scopes per endpoint from Auth0's API reference (reference auth0-api.md §1 table). */
+const ROUTES: Route[] = [
+  { method: 'GET', pattern: /^\/clients\/?$/, scopes: [READ_CLIENTS], handle: listClients },
+  { method: 'POST', pattern: /^\/clients\/?$/, scopes: [['create:clients']], handle: createClient },
+  { method: 'GET', pattern: new RegExp(`^/clients/${ID}$`), scopes: [READ_CLIENTS], handle: getClient },
+  { method: 'PATCH', pattern: new RegExp(`^/clients/${ID}$`), scopes: [UPDATE_CLIENTS], handle: updateClient },
+  { method: 'DELETE', pattern: new RegExp(`^/clients/${ID}$`), scopes: [['delete:clients']], handle: deleteClient },
+  { method: 'POST', pattern: new RegExp(`^/clients/${ID}/rotate-secret$`), scopes: [['update:client_keys']], handle: rotateSecret },
+  { method: 'GET', pattern: /^\/keys\/signing\/?$/, scopes: [['read:signing_keys']], handle: listSigningKeys },
+  { method: 'POST', pattern: /^\/keys\/signing\/rotate$/, scopes: [['create:signing_keys'], ['update:signing_keys']], handle: rotateSigningKey },
+  { method: 'GET', pattern: new RegExp(`^/keys/signing/${ID}$`), scopes: [['read:signing_keys']], handle: getSigningKey },
+  { method: 'PUT', pattern: new RegExp(`^/keys/signing/${ID}/revoke$`), scopes: [['update:signing_keys']], handle: revokeSigningKey },
+];
+
+export async function handleManagementRequest(tenant: Auth0Tenant, req: ManagementRequest): Promise<ManagementResponse> {
+  const found = matchRoute(req.method, req.path);
+  if (!found) throw new ManagementApiError(404, `The Auth0 sandbox does not emulate ${req.method} /api/v2${req.path}`);
+  const { route, params } = found;
+  const scopes = authenticate(tenant, req.authorization);
+  for (const group of route.scopes) {
+    if (!group.some((s) => scopes.includes(s))) throw insufficientScope(group);
+  }
+  return route.handle({ tenant, req, params, scopes });
+}
+
+function matchRoute(method: string, path: string): { route: Route; params: string[] } | undefined {
+  for (const route of ROUTES) {
+    const match = route.method === method ? route.pattern.exec(path) : null;
+    if (match) return { route, params: match.slice(1).map(decodePathSegment) };
+  }
+  return undefined;
+}
+
+/** A path segment as the caller meant it; a malformed escape is kept as sent (it then matches nothing). */
+export function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Bearer token → granted scopes, or a 401 in hapi-auth-jwt's shape (with `attributes`). */
+function authenticate(tenant: Auth0Tenant, authorization: string | undefined): string[] {
+  const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (!bearer) throw new ManagementApiError(401, 'Missing authentication', undefined, { 'www-authenticate': 'Bearer' });
+  const verdict = tenant.verifyManagementToken(bearer[1]!);
+  if (!verdict.ok) {
+    throw new ManagementApiError(401, verdict.message, undefined, { 'www-authenticate': `Bearer error="${verdict.message}"` }, true);
+  }
+  return verdict.claims.scope.split(' ').filter(Boolean);
+}
+
+/** Parses a JSON payload the way hapi does (the gateway in front of the Management API). */
+async function jsonPayload(req: ManagementRequest): Promise<unknown> {
+  const raw = await req.readBody();
+  if (raw.length === 0) return null;
+  const type = (req.contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new ManagementApiError(415, 'Unsupported Media Type');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    throw new ManagementApiError(400, 'Invalid request payload JSON format');
+  }
+}
+
+function listClients({ tenant, req, scopes }: Call): ManagementResponse {
+  const query = parseClientListQuery(req.query);
+  if (query instanceof ManagementApiError) throw query;
+  const page = pageClients(tenant.clientRecords(), query);
+  const visible = clientFieldVisibility(scopes);
+  const signingKey = tenant.clientSigningKey();
+  const clients = page.records.map((r) => presentClient(r, signingKey, visible, query.selection));
+  // Without include_totals Auth0 returns a bare array (the SDK always asks for totals).
+  const body = query.includeTotals ? { total: page.total, start: page.start, limit: page.limit, clients } : clients;
+  return { status: 200, body };
+}
+
+async function createClient({ tenant, req, scopes }: Call): Promise<ManagementResponse> {
+  const body = await jsonPayload(req);
+  const error = validateClientPayload(body, 'create');
+  if (error) throw error;
+  // Field-level rule from the SDK docs: credentials need create:client_credentials.
+  if (Object.hasOwn(body as JsonObject, 'client_authentication_methods') && !scopes.includes('create:client_credentials')) {
+    throw insufficientScope(['create:client_credentials']);
+  }
+  const record = tenant.createClient(body as JsonObject);
+  return { status: 201, body: presentClient(record, tenant.clientSigningKey()) };
+}
+
+function getClient({ tenant, req, params, scopes }: Call): ManagementResponse {
+  const selection = parseFieldSelection(req.query);
+  if (selection instanceof ManagementApiError) throw selection;
+  const record = tenant.clientRecord(params[0]!);
+  if (!record) throw inexistentClient();
+  return { status: 200, body: presentClient(record, tenant.clientSigningKey(), clientFieldVisibility(scopes), selection) };
+}
+
+async function updateClient({ tenant, req, params, scopes }: Call): Promise<ManagementResponse> {
+  const id = params[0]!;
+  if (!tenant.clientRecord(id)) throw inexistentClient();
+  const body = (await jsonPayload(req)) ?? {};
+  const error = validateClientPayload(body, 'update');
+  if (error) throw error;
+  const patch = body as JsonObject;
+  // Field-level rules from the SDK docs: the secret needs update:client_keys, credentials update:client_credentials.
+  if (Object.hasOwn(patch, 'client_secret') && !scopes.includes('update:client_keys')) throw insufficientScope(['update:client_keys']);
+  if (Object.hasOwn(patch, 'client_authentication_methods') && !scopes.includes('update:client_credentials')) {
+    throw insufficientScope(['update:client_credentials']);
+  }
+  const record = tenant.patchClient(id, patch);
+  return { status: 200, body: presentClient(record, tenant.clientSigningKey()) };
+}
+
+function deleteClient({ tenant, params }: Call): ManagementResponse {
+  tenant.deleteClient(params[0]!);
+  return { status: 204 };
+}
+
+function rotateSecret({ tenant, params }: Call): ManagementResponse {
+  if (!tenant.clientRecord(params[0]!)) throw inexistentClient();
+  return { status: 200, body: presentClient(tenant.rotateClientSecret(params[0]!), tenant.clientSigningKey()) };
+}
+
+function listSigningKeys({ tenant }: Call): ManagementResponse {
+  return { status: 200, body: tenant.keys.describe().map(signingKeyJson) };
+}
+
+function getSigningKey({ tenant, params }: Call): ManagementResponse {
+  const key = tenant.keys.describeKid(params[0]!);
+  if (!key) throw new ManagementApiError(404, 'Signing key not found', 'inexistent_signing_key');
+  return { status: 200, body: signingKeyJson(key) };
+}
+
+/** Rotate answers `{cert, kid}` of the newly queued next key ("Next key certificate" / "Next key id"). */
+function rotateSigningKey({ tenant }: Call): ManagementResponse {
+  const next = tenant.keys.rotate(tenant.now());
+  return { status: 201, body: { cert: next.certPem, kid: next.kid } };
+}
+
+/** Revoke answers `{cert, kid}` of the revoked key (SDK `RevokedSigningKeysResponseContent`). */
+function revokeSigningKey({ tenant, params }: Call): ManagementResponse {
+  const revoked = tenant.keys.revoke(params[0]!, tenant.now());
+  return { status: 200, body: { cert: revoked.certPem, kid: revoked.kid } };
+}
