@@ -101,7 +101,17 @@ export interface AmplitudeEmulatorOptions {
   /** Numeric org ID; random when absent. */
   orgId?: string;
   faults?: FaultOptions;
+  /** Clock for certificate validity, `updatedAt` and session times (assertion times use node-saml's real clock). */
   now?: () => Date;
+  /**
+   * How the ACS finds the user's email. `subject` (default): the NameID must be an email, with
+   * format emailAddress or unspecified, which is what Amplitude's setup guide requires "at a
+   * minimum". `lookup`: Amplitude's documented search order (the Subject, then the emailaddress
+   * claim, then an `emailaddress`, then an `email` attribute, case-insensitive).
+   */
+  emailPolicy?: 'subject' | 'lookup';
+  /** Clock skew the ACS tolerates on assertion times, ms (default 30 000). */
+  acceptedClockSkewMs?: number;
 }
 
 /** What the SP holds after a successful upload through the settings endpoint. */
@@ -110,6 +120,9 @@ export interface StoredSsoSettings {
   metadataXml: string;
   idpEntityId: string;
   ssoUrl: string;
+  /** The binding of `ssoUrl`: HTTP-Redirect when the IdP offers it, else HTTP-POST. */
+  ssoBinding: 'HTTP-Redirect' | 'HTTP-POST';
+  /** Signing certificates; `sha256` is node's `X509Certificate.fingerprint256` (AB:CD:…). */
   certificates: { sha256: string; notAfter: string }[];
   updatedAt: string;
 }
@@ -121,6 +134,13 @@ export interface SpSession {
   nameIdFormat: string;
   attributes: Record<string, string | string[]>;
   at: string;
+  /** Value of the session cookie the ACS set. */
+  sessionId: string;
+  /** The assertion's Issuer (the IdP entity ID). */
+  issuer: string;
+  /** Set when the login was SP-initiated (the AuthnRequest ID). */
+  inResponseTo?: string;
+  relayState?: string;
 }
 
 export interface AmplitudeEmulator {
