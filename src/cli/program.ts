@@ -15,6 +15,18 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   addSetupOptions(
     program
+      .command('init')
+      .description(
+        'Interactive wizard for a first setup: asks for the Auth0 domain and credentials (checked at once), the Amplitude org ' +
+          'and delivery, shows the plan, applies it, walks you through the upload in Amplitude, runs verify, and saves the ' +
+          'answers (no secrets) to sso-setup.json for CI. Needs a terminal; in scripts use `apply`.',
+      ),
+  )
+    .addHelpText('after', examples(['sso-setup init', 'sso-setup init --auth0-domain acme.us.auth0.com --amplitude-org-id 123456']))
+    .action(async (opts: Record<string, string>) => run('init', async (ctx) => (await import('./commands/init.js')).runInitCommand(ctx, opts)));
+
+  addSetupOptions(
+    program
       .command('apply')
       .description(
         'Create or update the Auth0 SAML application for Amplitude, check its IdP metadata and deliver it to the SP. ' +

@@ -72,6 +72,7 @@ export interface ApplyResult {
 }
 
 const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const UPLOAD_TITLE = 'Upload the metadata file in Amplitude';
 
 export async function applySetup(config: ResolvedConfig, deps: ApplyDeps, opts: { dryRun: boolean }): Promise<ApplyResult> {
   const steps: StepRecord[] = [];
@@ -292,7 +293,7 @@ async function handOver(
     record({ id: 'sp.deliver', title: saveTitle, status: 'unchanged', automated: true, detail: path });
     record({
       id: 'sp.upload',
-      title: 'Upload the metadata in Amplitude (by a person)',
+      title: UPLOAD_TITLE,
       status: 'unchanged',
       automated: false,
       detail: trust.kind === 'manual' && trust.recordedAt ? `handed over ${trust.recordedAt.slice(0, 10)}` : 'handed over',
@@ -302,7 +303,7 @@ async function handOver(
   }
   if (opts.dryRun || plan.action === 'pending' || !metadataXml || !summary || !client) {
     record({ id: 'sp.deliver', title: saveTitle, status: 'planned', automated: true, detail: path });
-    record({ id: 'sp.upload', title: 'Upload the metadata in Amplitude (by a person)', status: 'manual', automated: false });
+    record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false });
     result.manualSteps = steps;
     return;
   }
@@ -324,7 +325,7 @@ async function handOver(
   }
   step.done(`Saved the IdP metadata to ${path}`);
   record({ id: 'sp.deliver', title: saveTitle, status: 'done', automated: true, detail: path });
-  record({ id: 'sp.upload', title: 'Upload the metadata in Amplitude (by a person)', status: 'manual', automated: false });
+  record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false });
   result.manualSteps = steps;
   if (result.metadata) result.metadata.file = path;
 }

@@ -266,7 +266,7 @@ describe('apply: manual delivery, secrets, configuration, destroy', () => {
 
     const human = await run(sb, ['apply'], manualEnv(sb));
     expect(human.stdout).toContain('No changes');
-    expect(human.stdout).toMatch(/✔ Upload the metadata in Amplitude \(by a person\): done earlier \(handed over \d{4}-\d{2}-\d{2}\)/);
+    expect(human.stdout).toMatch(/By a person:\n  ✔ Upload the metadata file in Amplitude: done earlier \(handed over \d{4}-\d{2}-\d{2}\)/);
   });
 
   it('no secret or token appears in any output or file, even with --verbose and --json', async () => {

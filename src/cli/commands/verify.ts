@@ -6,6 +6,7 @@ import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.
 import { webLogin } from '../../login/web-login.js';
 import { EMAIL_ADDRESS_FORMAT } from '../../idp/auth0/saml-addon.js';
 import type { Context } from '../context.js';
+import type { ResolvedConfig } from '../../config/types.js';
 import { createServices } from '../services.js';
 import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
 import { loadChecker } from './apply.js';
@@ -26,6 +27,15 @@ export const TEST_USER_ENV = { email: 'SSO_SETUP_TEST_USER_EMAIL', password: 'SS
 export async function runVerifyCommand(ctx: Context, flags: VerifyFlags): Promise<ExitCode> {
   const config = await loadSetupConfig(ctx, flags);
   const testUser = await resolveTestUser(ctx, flags);
+  return verifyWithConfig(ctx, config, { ...flags, ...(testUser ? { user: testUser } : {}) });
+}
+
+/** Runs the checks and prints the report; shared with `init`. */
+export async function verifyWithConfig(
+  ctx: Context,
+  config: ResolvedConfig,
+  flags: Pick<VerifyFlags, 'now' | 'warnDays' | 'strict' | 'junit'> & { user?: { email: string; password: string } },
+): Promise<ExitCode> {
   const started = Date.now();
   const { idp, sp, http } = createServices(ctx, config, undefined);
   const idpOrigin = new URL(config.auth0.baseUrl).origin;
@@ -52,7 +62,7 @@ export async function runVerifyCommand(ctx: Context, flags: VerifyFlags): Promis
           allowedOrigins: [idpOrigin, spOrigin],
         }),
     },
-    { now, warnDays: flags.warnDays ?? 30, strict: Boolean(flags.strict), ...(testUser ? { testUser } : {}) },
+    { now, warnDays: flags.warnDays ?? 30, strict: Boolean(flags.strict), ...(flags.user ? { testUser: flags.user } : {}) },
   );
 
   if (flags.junit) {
@@ -70,7 +80,7 @@ export async function runVerifyCommand(ctx: Context, flags: VerifyFlags): Promis
   return report.ok ? EXIT.ok : EXIT.failure;
 }
 
-async function resolveTestUser(ctx: Context, flags: VerifyFlags): Promise<{ email: string; password: string } | undefined> {
+export async function resolveTestUser(ctx: Context, flags: Pick<VerifyFlags, 'testUser' | 'testPasswordFile'>): Promise<{ email: string; password: string } | undefined> {
   const email = flags.testUser ?? ctx.env[TEST_USER_ENV.email] ?? ctx.env.SANDBOX_USER_EMAIL;
   let password = ctx.env[TEST_USER_ENV.password] ?? ctx.env.SANDBOX_USER_PASSWORD;
   if (flags.testPasswordFile) {

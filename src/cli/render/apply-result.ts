@@ -6,7 +6,7 @@ import type { ApplyResult } from '../../core/apply.js';
 import type { FieldChange } from '../../core/plan.js';
 import type { Style } from '../style.js';
 
-export function renderApplyResult(result: ApplyResult, s: Style): string {
+export function renderApplyResult(result: ApplyResult, s: Style, opts: { manualSteps?: boolean } = {}): string {
   const out: string[] = [];
   const heading = result.dryRun ? 'Plan (dry run: nothing was changed)' : result.changed ? 'Applied' : 'No changes: everything is already as configured';
   out.push(s.bold(heading));
@@ -48,7 +48,7 @@ export function renderApplyResult(result: ApplyResult, s: Style): string {
       out.push(`  ${step.status === 'unchanged' ? s.green('✔') : s.yellow('…')} ${step.title}: ${state}`);
     }
   }
-  if (result.manualSteps?.length) {
+  if (result.manualSteps?.length && opts.manualSteps !== false) {
     out.push('', s.bold('Left to you, in Amplitude:'));
     result.manualSteps.forEach((line, i) => out.push(`  ${i + 1}. ${line}`));
   }

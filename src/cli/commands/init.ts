@@ -1,0 +1,395 @@
+/**
+ * `sso-setup init`: the first run, by a person in a terminal. Questions that are hard to answer
+ * wrong (each checked at once), then the same plan as `apply --dry-run`, a confirmation, the same
+ * run as `apply`, the manual upload walked through, and `verify`. The answers, without secrets,
+ * are written to sso-setup.json so CI can replay them with `sso-setup apply`.
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { configFileFor, type SetupAnswers } from '../../config/config-file.js';
+import { ENV } from '../../config/inputs.js';
+import { DEFAULT_AMPLITUDE_BASE_URL, DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, resolveConfig } from '../../config/resolve.js';
+import type { RawConfig, ResolvedConfig } from '../../config/types.js';
+import { requireScopes, type ApplyResult } from '../../core/apply.js';
+import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { isLoopbackHost } from '../../http/agent.js';
+import { createAuth0Admin } from '../../idp/auth0/management.js';
+import { SCOPES } from '../../idp/auth0/scopes.js';
+import { probeTenant } from '../../idp/auth0/tenant-probe.js';
+import { parseAmplitudeSpUrl } from '../../sp/amplitude/urls.js';
+import type { Context } from '../context.js';
+import { canPrompt } from '../io.js';
+import { createProgress } from '../progress.js';
+import { createPrompter, type Prompter } from '../prompter.js';
+import { createHttp } from '../services.js';
+import type { SetupFlags } from '../setup-config.js';
+import { style, type Style } from '../style.js';
+import { applyWithConfig, reportSteps } from './apply.js';
+import { resolveTestUser, verifyWithConfig } from './verify.js';
+
+/** What init needs to create and maintain the setup (verify's read:signing_keys is recommended). */
+const INIT_SCOPES = [SCOPES.readClients, SCOPES.createClients, SCOPES.updateClients];
+
+export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<ExitCode> {
+  if (!canPrompt(ctx.io)) {
+    throw new SsoError('NOT_INTERACTIVE', `init is an interactive wizard and needs a terminal${ctx.io.ci ? ' (CI is set)' : ''}`, {
+      exit: EXIT.usage,
+      hint: 'In scripts and CI use `sso-setup apply` with flags, environment variables or sso-setup.json (see `sso-setup apply --help`).',
+    });
+  }
+  const s = style(ctx.output.color);
+  const prompter = createPrompter(ctx);
+  const configPath = flags.config ?? ctx.env[ENV.config] ?? DEFAULT_CONFIG_FILE;
+  const previous = await readPrevious(ctx, configPath);
+  const say = (text = '') => ctx.io.stderr.write(`${text}\n`);
+  const http = createHttp(ctx, undefined, 8_000);
+
+  // A cancelled wizard leaves nothing a re-run does not repair; say how to resume.
+  try {
+    say(s.bold('sso-setup init: single sign-on from Auth0 to Amplitude'));
+    say(`Answers come back as defaults next time${previous ? ` (read from ${configPath})` : ''}. Ctrl-C stops at any point.\n`);
+
+    const domain = await askDomain(ctx, prompter, http, flags.auth0Domain ?? previous?.auth0?.domain ?? ctx.env[ENV.auth0Domain], say, s);
+    const baseUrl = `${isLoopbackHost(domain.replace(/:\d+$/, '')) ? 'http' : 'https'}://${domain}`;
+    const creds = await askCredentials(ctx, prompter, http, { domain, baseUrl }, flags, previous, say, s);
+    const org = await askOrg(ctx, prompter, flags, previous);
+    const delivery = await askDelivery(ctx, prompter, flags, previous, org);
+    const appName = flags.appName ?? (await prompter.input('Name of the Auth0 application', { default: previous?.application?.name ?? DEFAULT_APP_NAME, validate: validAppName }));
+
+    const answers: SetupAnswers = {
+      domain,
+      clientId: creds.clientId,
+      orgId: org.orgId,
+      baseUrl: org.baseUrl,
+      delivery: delivery.kind,
+      ...(delivery.kind === 'endpoint' ? { ssoEndpoint: delivery.url } : {}),
+      ...(delivery.kind === 'manual' && previous?.amplitude?.metadataFile ? { metadataFile: previous.amplitude.metadataFile } : {}),
+      appName,
+    };
+    const config = resolveAnswers(answers, creds.clientSecret, delivery.kind === 'endpoint' ? delivery.token : undefined, previous);
+
+    say('');
+    const plan = await applyWithConfig(ctx, config, { dryRun: true });
+    ctx.io.stderr.write(await renderResult(ctx, plan));
+    const converged = !plan.changed && plan.idp.action === 'none' && plan.sp.action === 'none';
+    await writeConfig(ctx, configPath, configFileFor(answers, previous ?? {}));
+    say(`${s.green('✔')} Saved your answers (no secrets) to ${configPath}`);
+
+    let result: ApplyResult | undefined;
+    if (converged) {
+      say(`${s.green('✔')} Everything is already set up and in sync: nothing to change.`);
+    } else if (plan.idp.clientId) {
+      const choice = await prompter.select(
+        `An Auth0 application for Amplitude org ${org.orgId} already exists (${plan.idp.clientId}). What now?`,
+        [
+          { value: 'repair', name: 'Repair it: apply the plan above' },
+          { value: 'leave', name: 'Leave it as it is' },
+        ],
+        'repair',
+      );
+      if (choice === 'repair') result = await applyNow(ctx, config);
+      else say('Left as it is. Run `sso-setup apply` whenever you want to bring it in line.');
+    } else {
+      if (!(await prompter.confirm('Apply this plan?', true))) throw new SsoError('CANCELLED', 'nothing was changed', { exit: EXIT.cancelled, hint: 'Run `sso-setup init` again when you are ready.' });
+      result = await applyNow(ctx, config);
+    }
+
+    if (result?.manualSteps?.length) await walkThroughUpload(prompter, result, say, s);
+
+    let exit: ExitCode = EXIT.ok;
+    if (await prompter.confirm('Run `sso-setup verify` now?', true)) {
+      say('');
+      const user = await resolveTestUser(ctx, {});
+      exit = await verifyWithConfig(ctx, config, user ? { user } : {});
+    }
+    printCiHelp(ctx, configPath, config, s);
+    return exit;
+  } catch (error) {
+    if (error instanceof SsoError && error.exit === EXIT.cancelled) {
+      throw new SsoError('CANCELLED', error.message === 'cancelled' ? 'init was cancelled' : error.message, {
+        exit: EXIT.cancelled,
+        hint: error.hint ?? 'Nothing is left half-done: run `sso-setup init` again to resume (a run repairs whatever a previous one left).',
+      });
+    }
+    throw error;
+  }
+}
+
+async function applyNow(ctx: Context, config: ResolvedConfig): Promise<ApplyResult> {
+  try {
+    const result = await applyWithConfig(ctx, config, { dryRun: false, progress: await createProgress(ctx) });
+    // The steps left to the person are walked through next, one at a time.
+    ctx.io.stderr.write(await renderResult(ctx, result, false));
+    return result;
+  } catch (error) {
+    reportSteps(ctx, error);
+    throw error;
+  }
+}
+
+async function askDomain(
+  ctx: Context,
+  prompter: Prompter,
+  http: ReturnType<typeof createHttp>,
+  initial: string | undefined,
+  say: (t?: string) => void,
+  s: Style,
+): Promise<string> {
+  let value = initial;
+  for (;;) {
+    const answer = await prompter.input('Auth0 domain (e.g. acme.us.auth0.com)', { ...(value ? { default: value } : {}), validate: validDomain });
+    const domain = normalizeDomainAnswer(answer);
+    const base = `${isLoopbackHost(domain.replace(/:\d+$/, '')) ? 'http' : 'https'}://${domain}`;
+    const probe = await probeTenant(base, http);
+    if (probe.ok) {
+      say(`${s.green('✔')} ${domain} answers like an Auth0 tenant`);
+      return domain;
+    }
+    say(`${s.red('✖')} ${probe.reason}`);
+    value = domain;
+  }
+}
+
+async function askCredentials(
+  ctx: Context,
+  prompter: Prompter,
+  http: ReturnType<typeof createHttp>,
+  tenant: { domain: string; baseUrl: string },
+  flags: SetupFlags,
+  previous: RawConfig | undefined,
+  say: (t?: string) => void,
+  s: Style,
+): Promise<{ clientId: string; clientSecret: string }> {
+  const envId = ctx.env[ENV.auth0ClientId];
+  const envSecret = ctx.env[ENV.auth0ClientSecret];
+  let offerEnv = Boolean(envId && envSecret);
+  let clientId = flags.auth0ClientId ?? previous?.auth0?.clientId ?? envId;
+  for (;;) {
+    let secret: string;
+    if (offerEnv && (await prompter.confirm(`Use the Management API credentials in ${ENV.auth0ClientId} (${envId}) and ${ENV.auth0ClientSecret}?`, true))) {
+      clientId = envId!;
+      secret = envSecret!;
+    } else {
+      offerEnv = false;
+      say(s.dim('A machine-to-machine application authorised for the Auth0 Management API (Applications > APIs > Auth0 Management API).'));
+      clientId = await prompter.input('Management API client ID', { ...(clientId ? { default: clientId } : {}), validate: (v) => (/^\S+$/.test(v.trim()) ? true : 'The client ID has no spaces.') });
+      secret = await prompter.secret('Management API client secret (hidden)', { validate: (v) => (v.trim() ? true : 'Paste the client secret.') });
+    }
+    ctx.secrets.add(secret);
+    const admin = createAuth0Admin({ ...tenant, clientId: clientId.trim(), clientSecret: secret.trim() }, http, ctx.secrets);
+    try {
+      const session = await admin.connect();
+      requireScopes(session.scopes, INIT_SCOPES, 'set up SSO');
+      say(`${s.green('✔')} Credentials work: ${session.scopes.length} scopes granted`);
+      if (session.scopes.length && !session.scopes.includes(SCOPES.readSigningKeys)) {
+        say(`${s.yellow('!')} Without ${SCOPES.readSigningKeys}, \`verify\` cannot warn about signing-key rotations.`);
+      }
+      return { clientId: clientId.trim(), clientSecret: secret.trim() };
+    } catch (error) {
+      if (!(error instanceof SsoError)) throw error;
+      say(`${s.red('✖')} ${error.message}`);
+      if (error.hint) say(`  ${error.hint}`);
+      if (error.code === 'AUTH0_MISSING_SCOPE') {
+        for (;;) {
+          const next = await prompter.select(
+            'What now?',
+            [
+              { value: 'retry', name: 'I have granted the scopes: try again' },
+              { value: 'other', name: 'Enter other credentials' },
+            ],
+            'retry',
+          );
+          if (next === 'other') break;
+          // Same credentials again: nothing to re-type.
+          if (await retrySame(admin, say, s)) return { clientId: clientId.trim(), clientSecret: secret.trim() };
+        }
+        offerEnv = false;
+        continue;
+      }
+      if (error.code === 'AUTH0_UNREACHABLE' || error.code === 'AUTH0_TIMEOUT') throw error;
+      offerEnv = false;
+    }
+  }
+}
+
+/** Re-tries the same credentials until the scopes are granted or the person gives up. */
+async function retrySame(admin: ReturnType<typeof createAuth0Admin>, say: (t?: string) => void, s: Style): Promise<boolean> {
+  try {
+    const session = await admin.connect();
+    requireScopes(session.scopes, INIT_SCOPES, 'set up SSO');
+    say(`${s.green('✔')} Credentials work: ${session.scopes.length} scopes granted`);
+    return true;
+  } catch (error) {
+    if (!(error instanceof SsoError)) throw error;
+    say(`${s.red('✖')} ${error.message}`);
+    if (error.hint) say(`  ${error.hint}`);
+    return false;
+  }
+}
+
+async function askOrg(ctx: Context, prompter: Prompter, flags: SetupFlags, previous: RawConfig | undefined): Promise<{ orgId: string; baseUrl: string }> {
+  const knownBase = flags.amplitudeBaseUrl ?? ctx.env[ENV.amplitudeBaseUrl] ?? previous?.amplitude?.baseUrl;
+  let orgId = flags.amplitudeOrgId;
+  let baseUrl = knownBase;
+  if (!orgId) {
+    const answer = await prompter.input('Amplitude org ID, or paste the ACS URL from Amplitude > Settings > Organization settings > Access & SSO Settings', {
+      ...((previous?.amplitude?.orgId ?? ctx.env[ENV.amplitudeOrgId]) ? { default: previous?.amplitude?.orgId ?? ctx.env[ENV.amplitudeOrgId] } : {}),
+      validate: (v) => (parseAmplitudeSpUrl(v) || /^[A-Za-z0-9_-]{1,64}$/.test(v.trim()) ? true : 'Give the number at the end of the ACS URL, or paste the whole URL.'),
+    });
+    const fromUrl = parseAmplitudeSpUrl(answer);
+    orgId = fromUrl?.orgId ?? answer.trim();
+    if (fromUrl) baseUrl = fromUrl.baseUrl;
+  }
+  if (!baseUrl) {
+    const where = await prompter.select(
+      'Where is your Amplitude organisation hosted?',
+      [
+        { value: 'us', name: `US: ${DEFAULT_AMPLITUDE_BASE_URL}` },
+        { value: 'other', name: 'Another data centre (e.g. EU): enter its base URL' },
+      ],
+      'us',
+    );
+    baseUrl =
+      where === 'us'
+        ? DEFAULT_AMPLITUDE_BASE_URL
+        : new URL(await prompter.input('Amplitude base URL (https://…)', { validate: validHttpsUrl })).origin;
+  }
+  return { orgId, baseUrl: baseUrl.replace(/\/+$/, '') };
+}
+
+async function askDelivery(
+  ctx: Context,
+  prompter: Prompter,
+  flags: SetupFlags,
+  previous: RawConfig | undefined,
+  org: { orgId: string; baseUrl: string },
+): Promise<{ kind: 'manual' } | { kind: 'endpoint'; url: string; token: string }> {
+  const knownEndpoint = flags.amplitudeSsoEndpoint ?? previous?.amplitude?.ssoEndpoint ?? ctx.env[ENV.amplitudeSsoEndpoint];
+  const kind =
+    (flags.delivery as 'endpoint' | 'manual' | undefined) ??
+    (await prompter.select<'manual' | 'endpoint'>(
+      'How should the IdP metadata reach Amplitude?',
+      [
+        { value: 'manual', name: "Manual upload in Amplitude's settings (Amplitude has no public API for this)", description: 'sso-setup saves the file and walks you through the upload' },
+        { value: 'endpoint', name: 'Push it to an SP settings endpoint (the sandbox, a proxy, or a future API)' },
+      ],
+      previous?.amplitude?.delivery ?? (knownEndpoint ? 'endpoint' : 'manual'),
+    ));
+  if (kind === 'manual') return { kind };
+  const url = await prompter.input('SP settings endpoint URL', {
+    default: knownEndpoint ?? `${org.baseUrl}/api/2/orgs/${org.orgId}/sso/saml`,
+    validate: validHttpsUrl,
+  });
+  const envToken = ctx.env[ENV.amplitudeSsoToken];
+  const token =
+    envToken && (await prompter.confirm(`Use the token in ${ENV.amplitudeSsoToken}?`, true))
+      ? envToken
+      : await prompter.secret('SP settings endpoint token (hidden)', { validate: (v) => (v.trim() ? true : 'Paste the token.') });
+  return { kind, url: url.trim(), token: token.trim() };
+}
+
+function resolveAnswers(answers: SetupAnswers, clientSecret: string, ssoToken: string | undefined, previous: RawConfig | undefined): ResolvedConfig {
+  const file = configFileFor(answers, previous ?? {});
+  const { config, diagnostics } = resolveConfig({
+    env: {},
+    flags: {},
+    file: { path: DEFAULT_CONFIG_FILE, text: JSON.stringify(file) },
+    secretFiles: {
+      auth0ClientSecret: { value: clientSecret, origin: 'prompt' },
+      ...(ssoToken ? { amplitudeSsoToken: { value: ssoToken, origin: 'prompt' } } : {}),
+    },
+  });
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (!config || errors.length) {
+    throw new SsoError('CONFIG_INVALID', errors.map((d) => `${d.field}: ${d.message}`).join('; ') || 'incomplete answers', { exit: EXIT.usage });
+  }
+  return config;
+}
+
+async function walkThroughUpload(prompter: Prompter, result: ApplyResult, say: (t?: string) => void, s: Style): Promise<void> {
+  say('');
+  say(s.bold('Now the part Amplitude does not let a program do. In Amplitude:'));
+  result.manualSteps!.slice(0, -2).forEach((line, i) => say(`  ${i + 1}. ${line}`));
+  for (;;) {
+    if (await prompter.confirm('Have you uploaded the file and clicked Save?', true)) {
+      say(`${s.green('✔')} Recorded: Amplitude was given certificate ${result.metadata?.certificates[0]?.sha256.slice(0, 23) ?? ''}…`);
+      say(s.dim('Test a login in a private window before turning on "Require SSO", and keep one admin who can sign in with a password.'));
+      return;
+    }
+    const next = await prompter.select(
+      'No problem. What now?',
+      [
+        { value: 'wait', name: 'Show the steps again and wait' },
+        { value: 'later', name: 'I will do it later (then run `sso-setup verify`)' },
+      ],
+      'wait',
+    );
+    if (next === 'later') return;
+    result.manualSteps!.slice(0, -2).forEach((line, i) => say(`  ${i + 1}. ${line}`));
+  }
+}
+
+function printCiHelp(ctx: Context, configPath: string, config: ResolvedConfig, s: Style): void {
+  const secrets = [ENV.auth0ClientSecret, ...(config.amplitude.delivery.kind === 'endpoint' ? [ENV.amplitudeSsoToken] : [])];
+  const lines = [
+    '',
+    s.bold('Replay this setup in CI (safe to run every day):'),
+    `  sso-setup apply --config ${configPath}`,
+    `  with the secret${secrets.length > 1 ? 's' : ''} in the environment: ${secrets.join(', ')}`,
+    'Watch it on a schedule (exit 1 when SSO is broken or about to break):',
+    `  sso-setup verify --config ${configPath} --junit sso-verify.xml`,
+    '',
+  ];
+  ctx.io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function renderResult(ctx: Context, result: ApplyResult, manualSteps = true): Promise<string> {
+  const { renderApplyResult } = await import('../render/apply-result.js');
+  return renderApplyResult(result, style(ctx.output.color), { manualSteps });
+}
+
+async function readPrevious(ctx: Context, path: string): Promise<RawConfig | undefined> {
+  let text: string;
+  try {
+    text = await readFile(resolve(ctx.cwd, path), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const data = JSON.parse(text) as unknown;
+    return typeof data === 'object' && data !== null ? (data as RawConfig) : undefined;
+  } catch {
+    throw new SsoError('CONFIG_INVALID', `${path} is not valid JSON`, { exit: EXIT.usage, hint: `Fix or remove ${path}, then run init again.` });
+  }
+}
+
+async function writeConfig(ctx: Context, path: string, config: RawConfig): Promise<void> {
+  const target = resolve(ctx.cwd, path);
+  await writeFile(`${target}.tmp`, ctx.secrets.redact(`${JSON.stringify(config, null, 2)}\n`));
+  await rename(`${target}.tmp`, target);
+}
+
+function normalizeDomainAnswer(v: string): string {
+  return v.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
+}
+
+function validDomain(v: string): true | string {
+  const d = normalizeDomainAnswer(v);
+  if (/^http:\/\//i.test(v.trim()) && !isLoopbackHost(d.replace(/:\d+$/, ''))) return 'Auth0 is reached over https; give the host, e.g. acme.us.auth0.com.';
+  return /^[a-z0-9.-]+(:\d{1,5})?$/.test(d) && !d.startsWith('.') && d.includes('.') ? true : 'Give the tenant host, e.g. acme.us.auth0.com.';
+}
+
+function validHttpsUrl(v: string): true | string {
+  try {
+    const u = new URL(v.trim());
+    if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))) return true;
+  } catch {
+    // fall through
+  }
+  return 'Give an https:// URL.';
+}
+
+function validAppName(v: string): true | string {
+  return v.trim() && v.length <= 128 && !/[<>]/.test(v) ? true : 'Use 1-128 characters without < or >.';
+}
+

@@ -1,0 +1,233 @@
+/**
+ * `sso-setup init` driven through a real pseudo-terminal (util-linux `script`), answering inquirer's
+ * real prompts with keystrokes, against the sandbox.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KEY, PtySession } from '../helpers/pty.js';
+import { spawnCli } from '../helpers/run-cli.js';
+import { markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+
+import { jest } from '@jest/globals';
+
+jest.setTimeout(60_000);
+
+let cwd: string;
+const sessions: PtySession[] = [];
+beforeEach(() => {
+  cwd = tempDir();
+});
+afterEach(() => {
+  // A failed test must not leave a wizard waiting for keys (it would keep jest alive).
+  for (const s of sessions.splice(0)) s.kill();
+  removeDir(cwd);
+});
+
+/** The environment a person has before init: nothing about Auth0 or Amplitude. */
+function bareEnv(): NodeJS.ProcessEnv {
+  return { HOME: cwd };
+}
+
+function start(args: string[] = [], env: NodeJS.ProcessEnv = bareEnv()): PtySession {
+  const session = PtySession.start(['init', ...args], { env, cwd });
+  sessions.push(session);
+  return session;
+}
+
+async function answerTenant(pty: PtySession, sb: Sandbox, secret = sb.auth0.management.clientSecret): Promise<void> {
+  await pty.answer('Auth0 domain', sb.auth0.domain);
+  await pty.waitFor('answers like an Auth0 tenant');
+  await pty.answer('Management API client ID', sb.auth0.management.clientId);
+  await pty.answer('Management API client secret (hidden)', secret);
+}
+
+async function answerOrgByAcsUrl(pty: PtySession, sb: Sandbox): Promise<void> {
+  // Pasting the ACS URL gives both the org ID and the base URL.
+  await pty.answer('Amplitude org ID, or paste the ACS URL', sb.amplitude.acsUrl);
+}
+
+describe('init', () => {
+  const sandbox = useSandbox();
+
+  it('refuses without a terminal (exit 2) and points to apply', async () => {
+    const r = await spawnCli(['init'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('init is an interactive wizard and needs a terminal');
+    expect(r.stderr).toContain('sso-setup apply');
+    const ci = start([], { ...bareEnv(), CI: 'true' });
+    await ci.waitFor('(CI is set)');
+    expect(await ci.exited).toBe(2);
+  });
+
+  it('Ctrl-C half-way leaves nothing behind and says how to resume; the re-run completes (manual delivery)', async () => {
+    const sb = sandbox();
+    const first = start();
+    await answerTenant(first, sb);
+    await first.waitFor('Credentials work');
+    await first.waitFor('Amplitude org ID');
+    await first.type(KEY.ctrlC);
+    const out = await first.waitFor('run `sso-setup init` again to resume');
+    expect(out).toContain('init was cancelled');
+    expect(await first.exited).toBe(130);
+    expect(markedClients(sb)).toHaveLength(0);
+    expect(existsSync(join(cwd, 'sso-setup.json'))).toBe(false);
+
+    const pty = start();
+    await answerTenant(pty, sb);
+    await answerOrgByAcsUrl(pty, sb);
+    await pty.waitFor('How should the IdP metadata reach Amplitude?');
+    await pty.type(KEY.enter); // manual upload (the default)
+    await pty.answer('Name of the Auth0 application', '');
+    await pty.waitFor('Plan (dry run: nothing was changed)');
+    await pty.answer('Apply this plan?', 'y');
+    await pty.waitFor('Now the part Amplitude does not let a program do');
+    const steps = await pty.waitFor('Have you uploaded the file and clicked Save?');
+    expect(steps).toContain('Settings > Organization settings > Access & SSO Settings');
+    expect(steps).toContain('Upload Metadata File: choose');
+    await pty.type('y', KEY.enter);
+    await pty.answer('Run `sso-setup verify` now?', 'n');
+    const tail = await pty.waitFor('sso-verify.xml');
+    expect(tail).toContain('sso-setup apply --config sso-setup.json');
+    expect(tail).toContain('AUTH0_CLIENT_SECRET');
+    expect(await pty.exited).toBe(0);
+
+    expect(markedClients(sb)).toHaveLength(1);
+    const file = join(cwd, `amplitude-idp-metadata-${sb.amplitude.orgId}.xml`);
+    expect(readFileSync(file, 'utf8')).toContain(`urn:${sb.auth0.domain}`);
+    const config = JSON.parse(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')) as Record<string, Record<string, string>>;
+    expect(config.auth0).toEqual({ domain: sb.auth0.domain, clientId: sb.auth0.management.clientId });
+    expect(config.amplitude).toMatchObject({ orgId: sb.amplitude.orgId, delivery: 'manual', baseUrl: sb.amplitude.baseUrl });
+    expect(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')).not.toContain(sb.auth0.management.clientSecret);
+    expect(pty.screen).not.toContain(sb.auth0.management.clientSecret);
+
+    // CI replays the saved answers with the secret from the environment.
+    const replay = await spawnCli(['apply', '--json'], { cwd, env: { AUTH0_CLIENT_SECRET: sb.auth0.management.clientSecret } });
+    expect(replay.exitCode).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ changed: false, idp: { action: 'none' }, sp: { delivery: 'manual', action: 'none' } });
+  });
+
+  it('re-running on a configured org shows what exists and offers to repair or leave it', async () => {
+    const sb = sandbox();
+    const id = markedClients(sb)[0]!.client_id as string;
+    sb.auth0.tenant.patchClient(id, { callbacks: ['https://drifted.example/acs'] });
+    // What the first init left behind.
+    writeFileSync(
+      join(cwd, 'sso-setup.json'),
+      JSON.stringify({
+        auth0: { domain: sb.auth0.domain, clientId: sb.auth0.management.clientId },
+        amplitude: { orgId: sb.amplitude.orgId, baseUrl: sb.amplitude.baseUrl, delivery: 'manual' },
+        application: { name: 'Amplitude SSO' },
+      }),
+    );
+    const pty = start();
+    // Every earlier answer comes back as the default: Enter accepts it.
+    await pty.waitFor('Auth0 domain');
+    await pty.type(KEY.enter);
+    await pty.answer('Management API client ID', '');
+    await pty.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
+    await pty.answer('Amplitude org ID', '');
+    await pty.waitFor('How should the IdP metadata reach Amplitude?');
+    await pty.type(KEY.enter);
+    await pty.answer('Name of the Auth0 application', '');
+    const plan = await pty.waitFor(`already exists (${id}). What now?`);
+    expect(plan).toContain('~ callbacks: ["https://drifted.example/acs"]');
+    await pty.type(KEY.down, KEY.enter); // Leave it as it is
+    await pty.waitFor('Left as it is');
+    await pty.answer('Run `sso-setup verify` now?', 'n');
+    expect(await pty.exited).toBe(0);
+    expect(sb.auth0.tenant.getClient(id)!.callbacks).toEqual(['https://drifted.example/acs']);
+
+    const repair = start();
+    await repair.waitFor('Auth0 domain');
+    await repair.type(KEY.enter);
+    await repair.answer('Management API client ID', '');
+    await repair.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
+    await repair.answer('Amplitude org ID', '');
+    await repair.waitFor('How should the IdP metadata reach Amplitude?');
+    await repair.type(KEY.enter);
+    await repair.answer('Name of the Auth0 application', '');
+    await repair.waitFor('What now?');
+    await repair.type(KEY.enter); // Repair it
+    await repair.waitFor('Updated the Auth0 application: callbacks');
+    // A new working directory: the metadata file is saved again, and the upload walked through.
+    await repair.answer('Have you uploaded the file and clicked Save?', 'y');
+    await repair.answer('Run `sso-setup verify` now?', 'n');
+    expect(await repair.exited).toBe(0);
+    expect(sb.auth0.tenant.getClient(id)!.callbacks).toEqual([sb.amplitude.acsUrl]);
+  });
+});
+
+describe('init: credentials and the endpoint delivery', () => {
+  const sandbox = useSandbox();
+
+  it('a wrong secret is reported and corrected on the retry, keeping the other answers', async () => {
+    const sb = sandbox();
+    const pty = start();
+    await answerTenant(pty, sb, 'wrong-secret-value-123456');
+    await pty.waitFor('Auth0 refused a Management API token');
+    // Asked again; the client ID is offered as the default.
+    await pty.answer('Management API client ID', '');
+    await pty.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
+    await pty.waitFor('Credentials work');
+    await pty.waitFor('Amplitude org ID');
+    await pty.type(KEY.ctrlC);
+    expect(await pty.exited).toBe(130);
+    expect(pty.screen).not.toContain('wrong-secret-value-123456');
+  });
+
+  it('a missing scope is named with how to grant it; after granting, a retry goes on', async () => {
+    const sb = sandbox();
+    const all = sb.auth0.management.scopes;
+    sb.auth0.tenant.setManagementScopes(all.filter((s) => s !== 'create:clients'));
+    const pty = start();
+    await answerTenant(pty, sb);
+    const shown = await pty.waitFor('What now?');
+    expect(shown).toContain('lacks create:clients');
+    expect(shown).toContain('Auth0 Management API > Machine to Machine Applications');
+    sb.auth0.tenant.setManagementScopes(all); // the person grants it in the dashboard
+    await pty.type(KEY.enter); // I have granted the scopes: try again
+    await pty.waitFor('Credentials work');
+    await pty.waitFor('Amplitude org ID');
+    await pty.type(KEY.ctrlC);
+    expect(await pty.exited).toBe(130);
+  });
+
+  it('the happy path with the SP endpoint: from nothing to a passing verify, with env credentials offered', async () => {
+    const sb = sandbox();
+    const env = {
+      ...bareEnv(),
+      AUTH0_CLIENT_ID: sb.auth0.management.clientId,
+      AUTH0_CLIENT_SECRET: sb.auth0.management.clientSecret,
+      AMPLITUDE_SSO_TOKEN: sb.amplitude.ssoToken,
+      SANDBOX_USER_EMAIL: sb.auth0.user.email,
+      SANDBOX_USER_PASSWORD: sb.auth0.user.password,
+    };
+    writeFileSync(join(cwd, 'note.txt'), 'not a config');
+    const pty = start([], env);
+    await pty.answer('Auth0 domain', sb.auth0.domain);
+    await pty.answer('Use the Management API credentials in AUTH0_CLIENT_ID', 'y');
+    await pty.waitFor('Credentials work');
+    await pty.answer('Amplitude org ID', sb.amplitude.orgId);
+    await pty.waitFor('Where is your Amplitude organisation hosted?');
+    await pty.type(KEY.down, KEY.enter);
+    await pty.answer('Amplitude base URL', sb.amplitude.baseUrl);
+    await pty.waitFor('How should the IdP metadata reach Amplitude?');
+    await pty.type(KEY.down, KEY.enter); // SP settings endpoint
+    await pty.answer('SP settings endpoint URL', ''); // the default is derived from the org
+    await pty.answer('Use the token in AMPLITUDE_SSO_TOKEN?', 'y');
+    await pty.answer('Name of the Auth0 application', 'Amplitude (wizard)');
+    await pty.answer('Apply this plan?', 'y');
+    await pty.waitFor('SP settings updated');
+    await pty.answer('Run `sso-setup verify` now?', 'y');
+    const report = await pty.waitFor(/SSO is healthy \([^)]*\)/);
+    expect(report).toMatch(/PASS\s+sp\.trust/);
+    expect(report).toMatch(/PASS\s+sso\.login/);
+    expect(await pty.exited).toBe(0);
+    expect(markedClients(sb)[0]!.name).toBe('Amplitude (wizard)');
+    expect(sb.amplitude.settings()).toBeDefined();
+    const config = JSON.parse(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')) as { amplitude: Record<string, string> };
+    expect(config.amplitude).toMatchObject({ delivery: 'endpoint', ssoEndpoint: sb.amplitude.ssoEndpoint });
+    expect(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')).not.toContain(sb.amplitude.ssoToken);
+  });
+});
