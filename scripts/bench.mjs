@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * Start-up benchmark (`npm run bench`; not a test). Measures the median wall time of whole processes,
+ * each case as a ratio to bare `node -e 0` measured in the same run, and compares it with its target.
+ *
+ *   npm run bench                       # 15 runs per case after 2 warm-up rounds
+ *   npm run bench -- --runs 30 --json   # more runs; one JSON document on stdout
+ *   npm run bench -- --clean-env        # children get only PATH and HOME (see "environment" below)
+ *
+ * Cases run round-robin (one run of each per round) so drift in machine load hits all of them alike.
+ * Environment: by default children inherit this process's environment, as a user's shell would. Some
+ * variables change node's own start-up cost for every case (NODE_EXTRA_CA_CERTS makes node read a CA
+ * bundle at start, ~90 ms here), which lowers the ratios; the report names them, and --clean-env
+ * removes them.
+ *
+ * Extending: import { CASES, runBench, printReport } from './bench.mjs' and add a case. A case is
+ * { name, argv, target?, expectExit?, setup?, teardown? }; `setup` may start servers (the sandbox) and
+ * return { env } for the child; `teardown` stops them.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/sso-setup.js', import.meta.url));
+const AUTH0_FIXTURE = 'fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml';
+/** Variables that change node's start-up cost for every case. */
+const START_UP_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
+
+/** The baseline is the first case; targets are ratios to it (issue #2). */
+export const CASES = [
+  { name: 'node -e 0', argv: ['-e', '0'] },
+  { name: 'sso-setup --help', argv: [BIN, '--help'], target: 1.5 },
+  {
+    name: 'sso-setup metadata check <Auth0 fixture>',
+    argv: [BIN, 'metadata', 'check', AUTH0_FIXTURE, '--now', '2026-11-29T00:00:00Z'],
+    target: 2.5,
+  },
+];
+
+/**
+ * Runs every case `runs` times (after `warmup` rounds) and returns one result per case:
+ * { name, runs, medianMs, minMs, ratio, target, pass }.
+ */
+export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv = false } = {}) {
+  const baseEnv = cleanEnv ? { PATH: process.env.PATH, HOME: process.env.HOME } : { ...process.env };
+  const prepared = [];
+  for (const c of cases) {
+    const extra = c.setup ? ((await c.setup()) ?? {}) : {};
+    prepared.push({ ...c, env: { ...baseEnv, ...(extra.env ?? {}) }, samples: [] });
+  }
+  try {
+    for (let round = 0; round < warmup + runs; round++) {
+      for (const c of prepared) {
+        const started = process.hrtime.bigint();
+        const child = spawnSync(process.execPath, c.argv, { cwd: ROOT, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const expected = c.expectExit ?? 0;
+        if (child.status !== expected) {
+          throw new Error(`"${c.name}" exited ${child.status} (expected ${expected}): ${String(child.stderr).trim().slice(0, 300)}`);
+        }
+        if (round >= warmup) c.samples.push(ms);
+      }
+    }
+  } finally {
+    for (const c of cases) await c.teardown?.();
+  }
+  const baseline = median(prepared[0].samples);
+  return prepared.map((c) => {
+    const medianMs = median(c.samples);
+    // The verdict uses the ratio as printed (two decimals): finer differences are noise.
+    const ratio = Math.round((medianMs / baseline) * 100) / 100;
+    return {
+      name: c.name,
+      runs: c.samples.length,
+      medianMs: round1(medianMs),
+      minMs: round1(Math.min(...c.samples)),
+      ratio,
+      target: c.target ?? null,
+      pass: c.target === undefined ? null : ratio <= c.target,
+    };
+  });
+}
+
+export function printReport(results, { cleanEnv = false } = {}) {
+  const lines = [];
+  const env = START_UP_VARIABLES.filter((v) => process.env[v]);
+  lines.push(
+    `sso-setup start-up benchmark: median of ${results[0].runs} runs per case after warm-up; node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs`,
+  );
+  lines.push(
+    cleanEnv
+      ? 'environment: clean (PATH and HOME only)'
+      : `environment: inherited${env.length ? ` (set: ${env.join(', ')}; these add to every node start-up, so ratios are lower than with --clean-env)` : ''}`,
+  );
+  lines.push('');
+  const width = Math.max(...results.map((r) => r.name.length));
+  lines.push(`${'case'.padEnd(width)}  ${'median'.padStart(9)}  ${'min'.padStart(9)}  ${'ratio'.padStart(6)}  target  verdict`);
+  for (const r of results) {
+    lines.push(
+      `${r.name.padEnd(width)}  ${`${r.medianMs.toFixed(1)} ms`.padStart(9)}  ${`${r.minMs.toFixed(1)} ms`.padStart(9)}  ${`${r.ratio.toFixed(2)}x`.padStart(6)}  ${(r.target === null ? '' : `${r.target}x`).padEnd(6)}  ${r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL'}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function round1(n) {
+  return Math.round(n * 10) / 10;
+}
+
+function argValue(args, name, fallback) {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const runs = argValue(args, '--runs', 15);
+  if (!Number.isInteger(runs) || runs < 10) {
+    process.stderr.write('bench: --runs must be a whole number >= 10\n');
+    process.exit(2);
+  }
+  const cleanEnv = args.includes('--clean-env');
+  const results = await runBench(CASES, { runs, warmup: argValue(args, '--warmup', 2), cleanEnv });
+  process.stdout.write(args.includes('--json') ? `${JSON.stringify({ node: process.version, cleanEnv, results }, null, 2)}\n` : printReport(results, { cleanEnv }));
+  process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
+}
