@@ -7,6 +7,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { EXIT, SsoError } from '../errors.js';
 import { SP_CERT_AT_KEY, SP_CERT_KEY, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
+import { parseTrustedCertificate } from '../saml/certificate.js';
 import { manualUploadSteps } from '../sp/amplitude/manual.js';
 import { desiredClient, planIdp, planSp, type FieldChange, type MetadataSummary } from './plan.js';
 import type { Auth0Client, EndpointSp, FileStore, IdpAdmin, Progress, SpConnector, SpTrust } from './ports.js';
@@ -32,6 +33,30 @@ export interface MetadataExpectations {
 }
 
 export type MetadataChecker = (input: Uint8Array, options: MetadataExpectations) => Promise<MetadataVerdict>;
+
+/**
+ * Checks the tenant's metadata with the expectations for this configuration. A loopback tenant
+ * (the sandbox) serves plain http by design, so that warning is dropped there and only there.
+ */
+export async function checkTenantMetadata(
+  check: MetadataChecker,
+  bytes: Uint8Array,
+  config: ResolvedConfig,
+  now: Date,
+  warnDays: number,
+): Promise<MetadataVerdict> {
+  const loopback = config.auth0.baseUrl.startsWith('http:');
+  const verdict = await check(bytes, {
+    now,
+    warnDays,
+    expectEntityId: `urn:${config.auth0.domain}`,
+    expectHost: new URL(config.auth0.baseUrl).hostname,
+    schema: true,
+    requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
+    allowHttpLoopback: loopback,
+  });
+  return loopback ? { ...verdict, warnings: verdict.warnings.filter((w) => w.code !== 'SSO_LOOPBACK_HTTP') } : verdict;
+}
 
 export interface ApplyDeps {
   idp: IdpAdmin;
@@ -131,10 +156,11 @@ async function run(
 
   // 2. Read both sides at once.
   step = progress.start('Reading the Auth0 application and the SP settings');
-  const [matches, endpointTrust] = await withStep(step, () =>
+  const [matches, endpointTrust, nextKey] = await withStep(step, () =>
     allOrFirstError([
       idp.findClientsByMarker(desired.marker.key, desired.marker.value),
       sp.delivery === 'endpoint' ? sp.readTrust(undefined) : Promise.resolve(undefined),
+      sp.delivery === 'endpoint' ? nextSigningCertificate(idp, session.scopes, progress) : Promise.resolve(undefined),
     ] as const),
   );
   if (matches.length > 1) {
@@ -192,18 +218,7 @@ async function run(
     const url = idp.metadataUrl(clientId);
     step = progress.start(`Downloading and checking ${url}`);
     const bytes = await withStep(step, () => idp.downloadMetadata(clientId));
-    const hostname = new URL(config.auth0.baseUrl).hostname;
-    const verdict = await withStep(step, () =>
-      deps.checkMetadata(bytes, {
-        now: deps.now(),
-        warnDays: 30,
-        expectEntityId: `urn:${config.auth0.domain}`,
-        expectHost: hostname,
-        schema: true,
-        requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
-        allowHttpLoopback: config.auth0.baseUrl.startsWith('http:'),
-      }),
-    );
+    const verdict = await withStep(step, () => checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30));
     if (!verdict.valid) {
       step.fail();
       throw new SsoError(
@@ -213,7 +228,12 @@ async function run(
       );
     }
     const ssoUrl = (verdict.sso.find((s) => s.binding === REDIRECT_BINDING) ?? verdict.sso[0])?.location ?? '';
-    summary = { entityId: verdict.entityId ?? '', ssoUrl, certificates: verdict.certificates.map((c) => c.sha256) };
+    summary = {
+      entityId: verdict.entityId ?? '',
+      ssoUrl,
+      certificates: verdict.certificates.map((c) => c.sha256),
+      ...(nextKey ? { additional: [nextKey] } : {}),
+    };
     metadataXml = new TextDecoder().decode(bytes);
     step.done(`IdP metadata valid: ${summary.entityId}, certificate ${shortFingerprint(summary.certificates[0])}`);
     record({ id: 'idp.metadata', title: 'Download and check the IdP metadata', status: 'done', automated: true });
@@ -254,7 +274,7 @@ async function deliverToEndpoint(
   }
   record({ id: 'sp.deliver', title, status: 'planned', automated: true });
   const step = deps.progress.start(`Uploading the metadata to ${sp.target}`);
-  await withStep(step, () => sp.upload(metadataXml));
+  await withStep(step, () => sp.upload(metadataXml, (summary.additional ?? []).map((c) => c.pem)));
   // Read back: the SP must hold exactly the certificate the IdP signs with.
   const readBack = await withStep(step, () => sp.readTrust(undefined));
   const expected = summary.certificates[0];
@@ -264,7 +284,8 @@ async function deliverToEndpoint(
       hint: 'The SP settings endpoint did not store what was sent; check it, then run again.',
     });
   }
-  step.done(`SP settings updated; the SP now trusts certificate ${shortFingerprint(expected)}`);
+  const extra = summary.additional?.filter((c) => readBack.certificates.includes(c.sha256)).length ?? 0;
+  step.done(`SP settings updated; the SP now trusts certificate ${shortFingerprint(expected)}${extra ? ' and the next signing key' : ''}`);
   record({ id: 'sp.deliver', title, status: 'done', automated: true });
 }
 
@@ -328,6 +349,26 @@ async function handOver(
   record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false });
   result.manualSteps = steps;
   if (result.metadata) result.metadata.file = path;
+}
+
+/**
+ * Auth0's queued next signing certificate, for the SP to trust ahead of a rotation. Optional: without
+ * the read:signing_keys scope (or on any error) the run goes on without it.
+ */
+async function nextSigningCertificate(idp: IdpAdmin, scopes: string[], progress: Progress): Promise<{ sha256: string; pem: string } | undefined> {
+  if (scopes.length && !scopes.includes(SCOPES.readSigningKeys)) {
+    progress.info(`Without ${SCOPES.readSigningKeys}, the SP cannot be told about Auth0's next signing key ahead of a rotation.`);
+    return undefined;
+  }
+  try {
+    const next = (await idp.signingKeys()).find((k) => k.next && !k.revoked);
+    if (!next) return undefined;
+    const parsed = parseTrustedCertificate(next.cert);
+    return parsed.ok ? { sha256: parsed.certificate.sha256, pem: next.cert } : undefined;
+  } catch (error) {
+    progress.info(`Could not read Auth0's signing keys (${error instanceof Error ? error.message : String(error)}); the next key is not pre-trusted.`);
+    return undefined;
+  }
 }
 
 /**

@@ -93,6 +93,11 @@ export interface MetadataSummary {
   ssoUrl: string;
   /** Signing certificate fingerprints (SHA-256, colon-separated upper-case hex). */
   certificates: string[];
+  /**
+   * Certificates the SP should trust besides the metadata's: Auth0's queued next signing key, so a
+   * rotation does not break logins (endpoint delivery only).
+   */
+  additional?: { sha256: string; pem: string }[];
 }
 
 export type SpPlan =
@@ -121,6 +126,7 @@ export function planSp(
     return { delivery: 'manual', action: changes.length ? 'handover' : 'none', file, changes };
   }
   if (!metadata) return { delivery: 'endpoint', action: 'pending', changes: [] };
+  const wanted = [...metadata.certificates, ...(metadata.additional ?? []).map((c) => c.sha256).filter((c) => !metadata.certificates.includes(c))];
   if (!trust.enabled) {
     return {
       delivery: 'endpoint',
@@ -129,15 +135,15 @@ export function planSp(
         { field: 'enabled', before: false, after: true },
         { field: 'idpEntityId', before: undefined, after: metadata.entityId },
         { field: 'ssoUrl', before: undefined, after: metadata.ssoUrl },
-        { field: 'certificates', before: [], after: metadata.certificates },
+        { field: 'certificates', before: [], after: wanted },
       ],
     };
   }
   const changes: FieldChange[] = [];
   if (trust.idpEntityId !== metadata.entityId) changes.push({ field: 'idpEntityId', before: trust.idpEntityId, after: metadata.entityId });
   if (trust.ssoUrl !== metadata.ssoUrl) changes.push({ field: 'ssoUrl', before: trust.ssoUrl, after: metadata.ssoUrl });
-  if (!sameSet(trust.certificates, metadata.certificates)) {
-    changes.push({ field: 'certificates', before: trust.certificates, after: metadata.certificates });
+  if (!sameSet(trust.certificates, wanted)) {
+    changes.push({ field: 'certificates', before: trust.certificates, after: wanted });
   }
   return { delivery: 'endpoint', action: changes.length ? 'upload' : 'none', changes };
 }

@@ -86,7 +86,8 @@ export interface SpConnector {
 
 export interface EndpointSp extends SpConnector {
   readonly delivery: 'endpoint';
-  upload(metadataXml: string): Promise<SpTrust>;
+  /** Replaces the SP's IdP settings; `additionalCertificates` (PEM) are trusted besides the metadata's. */
+  upload(metadataXml: string, additionalCertificates: string[]): Promise<SpTrust>;
   disable(): Promise<void>;
 }
 

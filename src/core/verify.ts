@@ -4,13 +4,13 @@
  * check is a pure judgement over them. A check that cannot run because a fact it needs is missing
  * is `skip`, with the reason.
  */
-import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
 import { EMAIL_ADDRESS_FORMAT, EMAIL_CLAIM } from '../idp/auth0/saml-addon.js';
 import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import type { WebLoginResult } from '../login/web-login.js';
-import type { MetadataChecker, MetadataVerdict } from './apply.js';
+import { parseTrustedCertificate } from '../saml/certificate.js';
+import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from './apply.js';
 import { desiredClient, planIdp } from './plan.js';
 import type { Auth0Client, IdpAdmin, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
 
@@ -81,15 +81,7 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
         (async () => {
           const url = deps.idp.metadataUrl(client.client_id);
           const bytes = await deps.idp.downloadMetadata(client.client_id);
-          const verdict = await deps.checkMetadata(bytes, {
-            now: opts.now,
-            warnDays: opts.warnDays,
-            expectEntityId: `urn:${config.auth0.domain}`,
-            expectHost: new URL(config.auth0.baseUrl).hostname,
-            schema: true,
-            requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
-            allowHttpLoopback: config.auth0.baseUrl.startsWith('http:'),
-          });
+          const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, opts.now, opts.warnDays);
           return { url, verdict };
         })(),
       )
@@ -260,7 +252,8 @@ export function judgeCertificate(
   if (!keys.ok) return failed(id, keys.error, details);
   const next = keys.value.find((k) => k.next && !k.revoked);
   if (next) {
-    const nextSha = fingerprintOfPem(next.cert);
+    const parsed = parseTrustedCertificate(next.cert);
+    const nextSha = parsed.ok ? parsed.certificate.sha256 : undefined;
     details.next = { kid: next.kid, sha256: nextSha };
     const trusted = spTrust?.ok && spTrust.value.kind === 'endpoint' && spTrust.value.enabled && nextSha !== undefined && spTrust.value.certificates.includes(nextSha);
     if (!trusted) {
@@ -363,15 +356,4 @@ function show(v: unknown): string {
 
 function short(sha: string | undefined): string {
   return sha ? `${sha.slice(0, 17)}…` : '(none)';
-}
-
-/** SHA-256 fingerprint (colon-separated upper-case hex) of a PEM certificate, as the checker reports it. */
-export function fingerprintOfPem(pem: string): string | undefined {
-  const b64 = pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
-  if (!b64) return undefined;
-  return sha256Fingerprint(Buffer.from(b64, 'base64'));
-}
-
-export function sha256Fingerprint(der: Uint8Array): string {
-  return createHash('sha256').update(der).digest('hex').toUpperCase().match(/.{2}/g)!.join(':');
 }

@@ -122,8 +122,12 @@ export interface StoredSsoSettings {
   ssoUrl: string;
   /** The binding of `ssoUrl`: HTTP-Redirect when the IdP offers it, else HTTP-POST. */
   ssoBinding: 'HTTP-Redirect' | 'HTTP-POST';
-  /** Signing certificates; `sha256` is node's `X509Certificate.fingerprint256` (AB:CD:…). */
-  certificates: { sha256: string; notAfter: string }[];
+  /**
+   * Every certificate the SP accepts signatures from: the metadata's signing certificates, then any
+   * `additionalCertificates` uploaded with it (a queued next key). `sha256` is node's
+   * `X509Certificate.fingerprint256` (AB:CD:…).
+   */
+  certificates: { sha256: string; notAfter: string; source: 'metadata' | 'additional' }[];
   updatedAt: string;
 }
 

@@ -279,6 +279,7 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
   loginUrl = `${baseUrl}/login/sso/${orgId}`;
   ssoEndpoint = `${baseUrl}/api/2/orgs/${orgId}/sso/saml`;
 
+  let closing: Promise<void> | undefined;
   return {
     baseUrl,
     port,
@@ -291,11 +292,12 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
     faults,
     settings: (): StoredSsoSettings | undefined => (state ? structuredClone(state.settings) : undefined),
     sessions: (): SpSession[] => structuredClone(sessions),
+    // Idempotent: a test may stop the SP on purpose before the sandbox is torn down.
     close: () =>
-      new Promise<void>((resolve, reject) => {
+      (closing ??= new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()));
         server.closeAllConnections();
-      }),
+      })),
   };
 }
 

@@ -2,6 +2,7 @@
  * The SP settings endpoint's pure core: reading a PUT request, deciding the new stored state, and
  * the JSON views. The contract is docs/sp-settings-endpoint.md; change both together.
  */
+import { X509Certificate } from 'node:crypto';
 import type { StoredSsoSettings } from '../types.js';
 import { checkIdpMetadata, type IdpSigningCertificate } from './idp-metadata.js';
 import { rejection, type Rejection } from './rejection.js';
@@ -28,7 +29,15 @@ export interface SsoState {
 export interface SettingsUpload {
   identityProvider: IdentityProvider;
   metadataXml: string;
+  /**
+   * PEM certificates to trust besides the metadata's (the IdP's queued next signing key), so a
+   * signing-key rotation at the IdP does not break logins.
+   */
+  additionalCertificates: string[];
 }
+
+/** More than current + next + one spare is a mistake, not a rotation. */
+export const MAX_ADDITIONAL_CERTIFICATES = 3;
 
 type Result<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
 
@@ -45,7 +54,7 @@ export function readUpload(contentType: string | undefined, body: Buffer, query:
     } catch {
       return { ok: false, rejection: rejection(400, 'METADATA_NOT_UTF8', 'the request body is not valid UTF-8') };
     }
-    return { ok: true, value: { identityProvider: idp, metadataXml: text } };
+    return { ok: true, value: { identityProvider: idp, metadataXml: text, additionalCertificates: [] } };
   }
   return {
     ok: false,
@@ -78,7 +87,14 @@ function readJsonUpload(body: Buffer): Result<SettingsUpload> {
   if (typeof xml !== 'string' || xml.trim() === '') {
     return { ok: false, rejection: rejection(400, 'REQUEST_INVALID', 'metadataXml is required and must be a non-empty string (the IdP metadata document)') };
   }
-  return { ok: true, value: { identityProvider: idp, metadataXml: xml } };
+  const extra = Object.hasOwn(o, 'additionalCertificates') ? o.additionalCertificates : [];
+  if (!Array.isArray(extra) || !extra.every((c) => typeof c === 'string') || extra.length > MAX_ADDITIONAL_CERTIFICATES) {
+    return {
+      ok: false,
+      rejection: rejection(400, 'REQUEST_INVALID', `additionalCertificates must be a list of at most ${MAX_ADDITIONAL_CERTIFICATES} PEM certificates`),
+    };
+  }
+  return { ok: true, value: { identityProvider: idp, metadataXml: xml, additionalCertificates: extra as string[] } };
 }
 
 /**
@@ -88,20 +104,53 @@ function readJsonUpload(body: Buffer): Result<SettingsUpload> {
 export function replaceSettings(current: SsoState | undefined, upload: SettingsUpload, now: Date): Result<{ state: SsoState; changed: boolean }> {
   const verdict = checkIdpMetadata(upload.metadataXml, now);
   if (!verdict.ok) return { ok: false, rejection: verdict.rejection };
-  if (current && current.settings.metadataXml === upload.metadataXml && current.settings.identityProvider === upload.identityProvider) {
+  const extra = additionalCertificates(upload.additionalCertificates, now);
+  if (!extra.ok) return extra;
+  const m = verdict.metadata;
+  const fromMetadata = new Set(m.certificates.map((c) => c.sha256));
+  const added = extra.value.filter((c, i, all) => !fromMetadata.has(c.sha256) && all.findIndex((x) => x.sha256 === c.sha256) === i);
+  const certificates = [...m.certificates, ...added];
+  const sameCertificates = (a: { sha256: string }[], b: { sha256: string }[]) => a.length === b.length && a.every((c, i) => c.sha256 === b[i]!.sha256);
+  if (
+    current &&
+    current.settings.metadataXml === upload.metadataXml &&
+    current.settings.identityProvider === upload.identityProvider &&
+    sameCertificates(current.certificates, certificates)
+  ) {
     return { ok: true, value: { state: current, changed: false } };
   }
-  const m = verdict.metadata;
   const settings: StoredSsoSettings = {
     identityProvider: upload.identityProvider,
     metadataXml: upload.metadataXml,
     idpEntityId: m.entityId,
     ssoUrl: m.ssoUrl,
     ssoBinding: m.ssoBinding,
-    certificates: m.certificates.map((c) => ({ sha256: c.sha256, notAfter: c.notAfter })),
+    certificates: [
+      ...m.certificates.map((c) => ({ sha256: c.sha256, notAfter: c.notAfter, source: 'metadata' as const })),
+      ...added.map((c) => ({ sha256: c.sha256, notAfter: c.notAfter, source: 'additional' as const })),
+    ],
     updatedAt: now.toISOString(),
   };
-  return { ok: true, value: { state: { settings, certificates: m.certificates }, changed: true } };
+  return { ok: true, value: { state: { settings, certificates }, changed: true } };
+}
+
+function additionalCertificates(pems: string[], now: Date): Result<IdpSigningCertificate[]> {
+  const out: IdpSigningCertificate[] = [];
+  for (const [i, pem] of pems.entries()) {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem);
+    } catch {
+      return { ok: false, rejection: rejection(400, 'ADDITIONAL_CERT_UNPARSEABLE', `additionalCertificates[${i}] is not a PEM X.509 certificate`) };
+    }
+    const notBefore = new Date(cert.validFrom);
+    const notAfter = new Date(cert.validTo);
+    if (notAfter.getTime() <= now.getTime()) {
+      return { ok: false, rejection: rejection(400, 'ADDITIONAL_CERT_EXPIRED', `additionalCertificates[${i}] expired on ${notAfter.toISOString()}`) };
+    }
+    out.push({ pem: cert.toString(), sha256: cert.fingerprint256, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() });
+  }
+  return { ok: true, value: out };
 }
 
 /** The body of GET (and of a successful PUT). */

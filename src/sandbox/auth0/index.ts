@@ -92,6 +92,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     setRateLimit: (limit) => bucket.configure(limit, Date.now()),
   };
 
+  let closing: Promise<void> | undefined;
   return {
     domain,
     baseUrl: `http://${domain}`,
@@ -100,7 +101,8 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     user: { ...tenant.user },
     faults,
     tenant: control,
-    close: () => closeServer(server),
+    // Idempotent, like the Amplitude emulator's.
+    close: () => (closing ??= closeServer(server)),
   };
 }
 

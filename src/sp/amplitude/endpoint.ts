@@ -85,8 +85,8 @@ export function createEndpointSp(url: string, token: string, http: FetchLike): E
       if (status === 200) return toTrust(json as SettingsDocument);
       throw fail('GET', status, json);
     },
-    async upload(metadataXml: string) {
-      const { status, json } = await request('PUT', { identityProvider: 'auth0', metadataXml });
+    async upload(metadataXml: string, additionalCertificates: string[]) {
+      const { status, json } = await request('PUT', { identityProvider: 'auth0', metadataXml, additionalCertificates });
       if (status === 200 || status === 201) return toTrust(json as SettingsDocument);
       throw fail('PUT', status, json);
     },

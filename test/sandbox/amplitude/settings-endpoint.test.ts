@@ -62,7 +62,7 @@ describe('Amplitude emulator: SSO settings endpoint', () => {
       idpEntityId: idp.entityId,
       ssoUrl: idp.ssoUrl,
       ssoBinding: 'HTTP-Redirect',
-      certificates: [{ sha256: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/), notAfter: expect.any(String) }],
+      certificates: [{ sha256: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/), notAfter: expect.any(String), source: 'metadata' }],
       metadataXml: xml,
       updatedAt: expect.any(String),
       sp: { entityId: amp.entityId, acsUrl: amp.acsUrl },
