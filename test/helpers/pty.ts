@@ -37,7 +37,7 @@ export class PtySession {
   }
 
   static start(args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): PtySession {
-    const command = `stty cols 160 rows 50; exec ${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}`;
+    const command = `stty cols 160 rows 50; exec ${[process.execPath, '--', BIN, ...args].map(shellQuote).join(' ')}`;
     const child = spawn('script', ['-qefc', command, '/dev/null'], {
       cwd: opts.cwd,
       env: { PATH: process.env.PATH, TERM: 'xterm-256color', ...opts.env },

@@ -37,7 +37,8 @@ export function spawnCli(
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], {
+    // `--`: as the launcher's shebang does, so node leaves our `--env-file` alone (Node 20).
+    const child = spawn(process.execPath, ['--', BIN, ...argv], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: { PATH: process.env.PATH, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

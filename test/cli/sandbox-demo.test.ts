@@ -1,0 +1,117 @@
+/**
+ * The README's first command (`sso-setup demo`) and `sso-setup sandbox --env-file`, as processes.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, spawnCli } from '../helpers/run-cli.js';
+import { removeDir, tempDir } from '../helpers/sandbox.js';
+
+import { jest } from '@jest/globals';
+
+jest.setTimeout(60_000);
+
+let cwd: string;
+beforeEach(() => {
+  cwd = tempDir();
+});
+afterEach(() => removeDir(cwd));
+
+function parseDotenv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n').filter(Boolean)) {
+    const i = line.indexOf('=');
+    const raw = line.slice(i + 1);
+    out[line.slice(0, i)] = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+  }
+  return out;
+}
+
+describe('demo', () => {
+  it('runs apply on the built-in sandbox and ends with the signed-in line, exit 0', async () => {
+    // A person's real Auth0 settings must not leak into the demo.
+    const r = await spawnCli(['demo'], { cwd, env: { AUTH0_DOMAIN: 'real-tenant.example.com', AUTH0_CLIENT_SECRET: 'do-not-use-me-123456' }, timeoutMs: 60_000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim().split('\n').at(-1)).toMatch(/^signed in to Amplitude \(sandbox\) as \S+@\S+$/);
+    expect(r.stderr).toContain('Sandbox up');
+    expect(r.stderr).toContain('Created Auth0 application');
+    expect(r.stderr).toContain('SP settings updated');
+    expect(r.stderr).toContain('Amplitude accepted the signed assertion');
+    expect(r.stdout + r.stderr).not.toContain('real-tenant.example.com');
+  });
+
+  it('--json prints one document', async () => {
+    const r = await spawnCli(['demo', '--json'], { cwd, timeoutMs: 60_000 });
+    expect(r.exitCode).toBe(0);
+    const doc = JSON.parse(r.stdout) as { signedIn: boolean; email: string; apply: { changed: boolean } };
+    expect(doc).toMatchObject({ signedIn: true, apply: { changed: true } });
+  });
+});
+
+describe('sandbox', () => {
+  it('writes the env file once both servers listen, serves apply, and exits 0 on SIGTERM', async () => {
+    const envFile = join(cwd, 'sandbox.env');
+    const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile, '--json'], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!stdout.includes('}') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const summary = JSON.parse(stdout) as { auth0: { domain: string }; amplitude: { orgId: string }; envFile: string };
+      expect(summary.envFile).toBe(envFile);
+      expect(existsSync(envFile)).toBe(true);
+      expect(statSync(envFile).mode & 0o777).toBe(0o600);
+      const env = parseDotenv(readFileSync(envFile, 'utf8'));
+      expect(Object.keys(env).sort()).toEqual(
+        [
+          'AUTH0_DOMAIN',
+          'AUTH0_CLIENT_ID',
+          'AUTH0_CLIENT_SECRET',
+          'AMPLITUDE_ORG_ID',
+          'AMPLITUDE_BASE_URL',
+          'AMPLITUDE_SSO_ENDPOINT',
+          'AMPLITUDE_SSO_TOKEN',
+          'SANDBOX_USER_EMAIL',
+          'SANDBOX_USER_PASSWORD',
+        ].sort(),
+      );
+      expect(env.AUTH0_DOMAIN).toBe(summary.auth0.domain);
+      expect(env.AUTH0_DOMAIN).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(stdout).not.toContain(env.AUTH0_CLIENT_SECRET!);
+
+      const apply = await spawnCli(['apply', '--json'], { cwd, env });
+      expect(apply.exitCode).toBe(0);
+      const verify = await spawnCli(['verify', '--json'], { cwd, env });
+      expect(verify.exitCode).toBe(0);
+      expect((JSON.parse(verify.stdout) as { ok: boolean }).ok).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('fresh random credentials on every start', async () => {
+    const read = async () => {
+      const envFile = join(cwd, `e${Math.random()}.env`);
+      const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd, env: { PATH: process.env.PATH }, stdio: 'ignore' });
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(envFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const env = parseDotenv(readFileSync(envFile, 'utf8'));
+      child.kill('SIGINT');
+      await new Promise((r) => child.on('close', r));
+      return env;
+    };
+    const a = await read();
+    const b = await read();
+    expect(a.AUTH0_CLIENT_SECRET).not.toBe(b.AUTH0_CLIENT_SECRET);
+    expect(a.AMPLITUDE_SSO_TOKEN).not.toBe(b.AMPLITUDE_SSO_TOKEN);
+    expect(a.SANDBOX_USER_PASSWORD).not.toBe(b.SANDBOX_USER_PASSWORD);
+  });
+
+  it('a bad flag value is a usage error', async () => {
+    const r = await spawnCli(['sandbox', '--rate-limit', 'lots'], { cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("--rate-limit 'lots' is not a rate");
+  });
+});
