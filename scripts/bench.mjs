@@ -22,7 +22,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BIN = fileURLToPath(new URL('../bin/sso-setup.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/sso-setup.cjs', import.meta.url));
 const AUTH0_FIXTURE = 'fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml';
 /** Variables that change node's start-up cost for every case. */
 const START_UP_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];

@@ -50,19 +50,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<ExitCod
     exit = (await load(ctx)) ?? EXIT.ok;
   };
 
-  const program = new Command('sso-setup');
-  program
-    .description('Set up, re-apply and verify SAML single sign-on between Auth0 (IdP) and Amplitude (SP).')
-    .version(VERSION, '-V, --version', 'print the version')
-    .option('--json', 'print one JSON document on stdout and nothing else there')
-    .option('--no-color', 'no colour in output (also NO_COLOR)')
-    .option('--verbose', 'print stack traces and request logs on stderr (also SSO_SETUP_DEBUG=1)')
-    .helpOption('-h, --help', 'show help')
-    .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
-    .addHelpCommand(false);
-  configureTree(program, io);
-  registerCommands(program, run);
+  const program = buildProgram(io, run);
 
   if (argv.length === 0) {
     io.stdout.write(program.helpInformation());
@@ -81,6 +69,45 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<ExitCod
     // Pooled keep-alive connections would hold the process open after the work is done.
     await closeSharedDispatcher();
   }
+}
+
+/** Help is this wide whatever the terminal, so help pages can be rendered once at build time. */
+export const HELP_WIDTH = 100;
+
+/** The command tree: global options, every command and its help. */
+export function buildProgram(io: IO, run: CommandRunner): Command {
+  const program = new Command('sso-setup');
+  program
+    .description('Set up, re-apply and verify SAML single sign-on between Auth0 (IdP) and Amplitude (SP).')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--json', 'print one JSON document on stdout and nothing else there')
+    .option('--no-color', 'no colour in output (also NO_COLOR)')
+    .option('--verbose', 'print stack traces and request logs on stderr (also SSO_SETUP_DEBUG=1)')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true, helpWidth: HELP_WIDTH })
+    .addHelpCommand(false);
+  configureTree(program, io);
+  registerCommands(program, run);
+  return program;
+}
+
+/**
+ * Every argv that only asks for help (`[]`, `--help`, `-h`, `<command> --help`, …), for the build
+ * to render once (scripts/build.mjs) and the launcher to print without loading the CLI.
+ */
+export function helpRequests(): string[][] {
+  const program = buildProgram({ stdout: { write: () => undefined }, stderr: { write: () => undefined } } as unknown as IO, async () => undefined);
+  const out: string[][] = [[], ['--help'], ['-h']];
+  const walk = (cmd: Command, path: string[]) => {
+    for (const sub of cmd.commands) {
+      const p = [...path, sub.name()];
+      out.push([...p, '--help'], [...p, '-h']);
+      walk(sub, p);
+    }
+  };
+  walk(program, []);
+  return out;
 }
 
 /** Commander errors become usage errors (exit 2) rendered like every other error. */

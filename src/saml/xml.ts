@@ -14,8 +14,7 @@
  * fast-xml-parser is loaded through its CommonJS bundle: its ESM entry loads ~40 files (~76 ms), the
  * bundle one (~15 ms), and `metadata check` must start fast.
  */
-import { createRequire } from 'node:module';
-import type { X2jOptions, XMLParser as FxpParser, XMLValidator as FxpValidator } from 'fast-xml-parser';
+import { XMLParser, XMLValidator, type X2jOptions } from 'fast-xml-parser';
 import type { FindingCode } from './findings.js';
 
 export const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
@@ -291,18 +290,6 @@ class XmlSyntaxError extends Error {
   }
 }
 
-interface Fxp {
-  XMLParser: typeof FxpParser;
-  XMLValidator: typeof FxpValidator;
-}
-
-let fxp: Fxp | undefined;
-
-function loadFxp(): Fxp {
-  fxp ??= createRequire(import.meta.url)('fast-xml-parser') as Fxp;
-  return fxp;
-}
-
 /** Element names that are special in JavaScript objects; fast-xml-parser refuses them, we keep them inert. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const RESERVED_MARK = '#';
@@ -339,7 +326,6 @@ function parserOptions(maxDepth: number): X2jOptions {
 type FxpNode = Record<string, unknown>;
 
 function buildTree(text: string, maxDepth: number): XmlElement {
-  const { XMLParser, XMLValidator } = loadFxp();
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) throw validatorError(text, valid.err);
 

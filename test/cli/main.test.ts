@@ -40,3 +40,28 @@ describe('the program', () => {
     expect(h.stdout).toContain('Examples:');
   });
 });
+
+describe('help pages rendered at build time (dist/cli/help.json)', () => {
+  it('are exactly what the program prints, for every command', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { helpRequests } = await import('../../src/cli/main.js');
+    const pages = JSON.parse(readFileSync(new URL('../../dist/cli/help.json', import.meta.url), 'utf8')) as Record<string, string>;
+    const requests = helpRequests();
+    expect(Object.keys(pages).sort()).toEqual(requests.map((r) => r.join('\u0000')).sort());
+    for (const argv of requests) {
+      const live = await runCli(argv);
+      expect(live.exitCode).toBe(0);
+      expect([argv.join(' '), pages[argv.join('\u0000')]]).toEqual([argv.join(' '), live.stdout]);
+    }
+    expect(requests).toContainEqual(['metadata', 'check', '--help']);
+  });
+
+  it('the launcher prints them without loading the CLI, and a stale or missing page falls back to the CLI', async () => {
+    const page = await spawnCli(['apply', '--help']);
+    expect(page.exitCode).toBe(0);
+    expect(page.stdout).toContain('Usage: sso-setup apply [options]');
+    const notCached = await spawnCli(['apply', '--help', '--no-color']);
+    expect(notCached.exitCode).toBe(0);
+    expect(notCached.stdout).toBe(page.stdout);
+  });
+});

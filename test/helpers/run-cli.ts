@@ -5,7 +5,7 @@ import { captureIO } from '../../src/cli/io.js';
 import { SecretRegistry } from '../../src/secrets.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = fileURLToPath(new URL('../../bin/sso-setup.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/sso-setup.cjs', import.meta.url));
 
 export interface CliResult {
   stdout: string;
@@ -31,7 +31,7 @@ export async function runCli(
   return { stdout: io.out(), stderr: io.err(), exitCode };
 }
 
-/** Spawns the built CLI (`bin/sso-setup.js` → `dist/`), as a user or a CI job would. */
+/** Spawns the built CLI (`bin/sso-setup.cjs` → `dist/`), as a user or a CI job would. */
 export function spawnCli(
   argv: string[],
   opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},

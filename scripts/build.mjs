@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * Builds what the launcher (bin/sso-setup.cjs) runs, into dist/cli/:
+ *   sso-setup.cjs      the CLI and the sandbox in one CommonJS bundle (esbuild). Heavy or ESM-only
+ *                      dependencies stay outside and are loaded only by the commands that use them.
+ *   sso-setup.v8cache  V8's compiled code for the bundle, so a start skips most of the parse.
+ *   help.json          every help page, rendered by the bundle itself, so `--help` reads one file.
+ * Type checking is separate (`npm run typecheck`): esbuild only strips types.
+ *
+ * Why not tsc output as-is: on Node 20, the ESM loader and ~60 module files cost more start-up time
+ * than the issue's budget (`--help` within 1.5x of bare node). See README "Benchmarks".
+ */
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const require = createRequire(import.meta.url);
+const loader = require('../bin/bundle-loader.cjs');
+
+/** Loaded at run time, only where needed: heavy (the Auth0 SDK), ESM-only, or shipping files of their own. */
+const EXTERNAL = [
+  'auth0',
+  'auth0/*',
+  'undici',
+  'ora',
+  '@inquirer/prompts',
+  'xml-crypto',
+  '@xmldom/xmldom',
+  'xmllint-wasm',
+  'samlp',
+  'saml',
+  '@node-saml/node-saml',
+];
+
+const started = Date.now();
+rmSync(new URL('../dist/', import.meta.url), { recursive: true, force: true });
+mkdirSync(loader.DIST, { recursive: true });
+
+await build({
+  absWorkingDir: ROOT,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: loader.BUNDLE,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20.19',
+  external: EXTERNAL,
+  // The bundle sits at dist/cli/, as src/cli/main.ts did under dist/ before: paths the code builds
+  // from import.meta.url (../../package.json, ../../schema/xsd/) stay valid.
+  define: { 'import.meta.url': '__sso_setup_url' },
+  banner: { js: "const __sso_setup_url = require('node:url').pathToFileURL(__filename).href;" },
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// vm.Script code cannot call import() on Node 20: route the external packages' import() calls
+// through bin/bundle-loader.cjs (see importExternal there).
+const text = readFileSync(loader.BUNDLE, 'utf8');
+const dynamicImports = text.match(/\bimport\((?=")/g) ?? [];
+const rewritten = text.replace(/\bimport\("([^"]+)"\)/g, (call, specifier) => {
+  if (!EXTERNAL.some((e) => specifier === e || (e.endsWith('/*') && specifier.startsWith(e.slice(0, -1))))) {
+    throw new Error(`the bundle imports ${specifier} dynamically, but it is not an external package`);
+  }
+  return `__sso_setup_import("${specifier}")`;
+});
+// (esbuild prints strings with double quotes; import('…') text left is in bundled libraries' JSDoc.)
+if (/\bimport\("/.test(rewritten)) throw new Error('an import() call was left in the bundle');
+writeFileSync(loader.BUNDLE, rewritten);
+
+// Run the bundle once in this process: render the help pages, and exercise the common paths so
+// their functions are compiled before the code cache is taken.
+const script = loader.compile(undefined);
+const cli = loader.run(script);
+const pages = {};
+for (const argv of cli.helpRequests()) {
+  const io = captureIO();
+  const code = await cli.main(argv, { io: io.io, env: { PATH: process.env.PATH } });
+  if (code !== 0 || io.err()) throw new Error(`help for '${argv.join(' ')}' failed (${code}): ${io.err()}`);
+  pages[argv.join('\u0000')] = io.out();
+}
+writeFileSync(`${loader.DIST}/help.json`, `${JSON.stringify(pages)}\n`);
+
+const warm = captureIO();
+const fixture = fileURLToPath(new URL('../fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml', import.meta.url));
+await cli.main(['metadata', 'check', fixture, '--now', '2026-11-29T00:00:00Z'], { io: warm.io, env: { PATH: process.env.PATH } });
+await cli.main(['apply', '--bogus-flag'], { io: captureIO().io, env: {} });
+writeFileSync(loader.CODE_CACHE, script.createCachedData());
+
+console.log(`built dist/cli/ (bundle with ${dynamicImports.length} external imports, code cache, ${Object.keys(pages).length} help pages) in ${Date.now() - started} ms`);
+
+function captureIO() {
+  let out = '';
+  let err = '';
+  return {
+    io: {
+      stdout: { write: (t) => void (out += t) },
+      stderr: { write: (t) => void (err += t) },
+      stdin: process.stdin,
+      isStdinTTY: false,
+      isStdoutTTY: false,
+      isStderrTTY: false,
+      ci: false,
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
