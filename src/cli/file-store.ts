@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FileStore } from '../core/ports.js';
+import { SsoError } from '../errors.js';
 import type { SecretRegistry } from '../secrets.js';
 
 /** Files relative to the working directory; writes are atomic and pass through secret redaction. */
@@ -24,7 +25,11 @@ export function createFileStore(cwd: string, secrets: SecretRegistry): FileStore
         await rename(temp, target);
       } catch (error) {
         await unlink(temp).catch(() => undefined);
-        throw error;
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        throw new SsoError('FILE_WRITE_FAILED', `cannot write ${target} (${code})`, {
+          hint: 'Choose a writable path with --metadata-file (or amplitude.metadataFile in the config file).',
+          cause: error,
+        });
       }
     },
   };

@@ -16,6 +16,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
   addSetupOptions(
     program
       .command('init')
+      .summary('interactive wizard for a first setup')
       .description(
         'Interactive wizard for a first setup: asks for the Auth0 domain and credentials (checked at once), the Amplitude org ' +
           'and delivery, shows the plan, applies it, walks you through the upload in Amplitude, runs verify, and saves the ' +
@@ -28,6 +29,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
   addSetupOptions(
     program
       .command('apply')
+      .summary('create or update the Auth0 application and deliver its metadata (safe to re-run)')
       .description(
         'Create or update the Auth0 SAML application for Amplitude, check its IdP metadata and deliver it to the SP. ' +
           'Safe to re-run: it changes only what differs. Non-interactive: every input comes from flags, env or the config file.',
@@ -49,6 +51,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
   addSetupOptions(
     program
       .command('verify')
+      .summary('health checks: will SSO work, and keep working?')
       .description(
         'Health checks for a configured setup: credentials, the Auth0 application, the IdP metadata and certificate, ' +
           'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only.',
@@ -75,6 +78,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
   addSetupOptions(
     program
       .command('destroy')
+      .summary('disable SSO at the SP and delete the Auth0 application')
       .description(
         'Disable SSO at the SP endpoint and delete the Auth0 application sso-setup made (found by its marker). ' +
           'Asks for confirmation; pass --yes in scripts.',
@@ -88,6 +92,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   program
     .command('demo')
+      .summary('the whole flow on the built-in sandbox, ending with a SAML login')
     .description(
       'Run the whole setup on the built-in sandbox (a local Auth0 tenant and Amplitude org): apply, then an ' +
         'SP-initiated SAML login as the sandbox user, over plain HTTP. Needs no account; exits 0 only if the login succeeds.',
@@ -97,6 +102,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   program
     .command('sandbox')
+      .summary('serve a local Auth0 tenant and Amplitude org until Ctrl-C')
     .description(
       'Serve a local Auth0 tenant and a local Amplitude org on 127.0.0.1 until Ctrl-C, for trying sso-setup ' +
         'and for tests. Fresh random credentials on every start.',
@@ -121,6 +127,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   const metadata = program
     .command('metadata')
+    .summary('validate SAML 2.0 IdP metadata')
     .description('Work with SAML 2.0 IdP metadata documents.')
     .addHelpText('after', examples(['sso-setup metadata check idp-metadata.xml']));
 
