@@ -158,6 +158,47 @@ describe('init', () => {
   });
 });
 
+describe('init: interrupted while applying', () => {
+  const sandbox = useSandbox();
+
+  it('Ctrl-C during the apply stops at once, says how to resume, and the re-run converges', async () => {
+    const sb = sandbox();
+    sb.amplitude.faults.set({ latencyMs: 2500 }); // a slow SP: the apply is still running when Ctrl-C comes
+    const env = { ...bareEnv(), AUTH0_CLIENT_ID: sb.auth0.management.clientId, AUTH0_CLIENT_SECRET: sb.auth0.management.clientSecret, AMPLITUDE_SSO_TOKEN: sb.amplitude.ssoToken };
+    const answerAll = async (pty: PtySession, firstTime: boolean) => {
+      await pty.answer('Auth0 domain', sb.auth0.domain);
+      await pty.answer('Use the Management API credentials', 'y');
+      await pty.answer('Amplitude org ID', sb.amplitude.acsUrl);
+      await pty.waitFor('How should the IdP metadata reach Amplitude?');
+      // The first time the default is manual; the re-run defaults to the saved answer (endpoint).
+      await pty.type(...(firstTime ? [KEY.down, KEY.enter] : [KEY.enter]));
+      await pty.answer('SP settings endpoint URL', '');
+      await pty.answer('Use the token in AMPLITUDE_SSO_TOKEN?', 'y');
+      await pty.answer('Name of the Auth0 application', '');
+    };
+    const first = start([], env);
+    await answerAll(first, true);
+    await first.answer('Apply this plan?', 'y');
+    await first.waitFor('Uploading the metadata');
+    await first.type(KEY.ctrlC);
+    await first.waitFor('run `sso-setup init` again to resume');
+    expect(await first.exited).toBe(130);
+    expect(markedClients(sb)).toHaveLength(1);
+    expect(sb.amplitude.settings()).toBeUndefined();
+
+    sb.amplitude.faults.clear();
+    const again = start([], env);
+    await answerAll(again, false);
+    await again.waitFor(`already exists (${markedClients(sb)[0]!.client_id as string}). What now?`);
+    await again.type(KEY.enter); // Repair it
+    await again.waitFor('SP settings updated');
+    await again.answer('Run `sso-setup verify` now?', 'n');
+    expect(await again.exited).toBe(0);
+    expect(markedClients(sb)).toHaveLength(1);
+    expect(sb.amplitude.settings()).toBeDefined();
+  });
+});
+
 describe('init: credentials and the endpoint delivery', () => {
   const sandbox = useSandbox();
 

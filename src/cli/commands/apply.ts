@@ -7,6 +7,7 @@ import { createServices } from '../services.js';
 import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
 import { createFileStore } from '../file-store.js';
 import { style } from '../style.js';
+import { withInterruptNotice } from '../interrupt.js';
 import type { Progress } from '../../core/ports.js';
 
 export interface ApplyFlags extends SetupFlags {
@@ -16,7 +17,7 @@ export interface ApplyFlags extends SetupFlags {
 export async function runApplyCommand(ctx: Context, flags: ApplyFlags): Promise<ExitCode> {
   const config = await loadSetupConfig(ctx, flags);
   try {
-    const result = await applyWithConfig(ctx, config, { dryRun: Boolean(flags.dryRun) });
+    const result = await withInterruptNotice(ctx, 'run the same command again.', () => applyWithConfig(ctx, config, { dryRun: Boolean(flags.dryRun) }));
     await printApplyResult(ctx, result);
     return EXIT.ok;
   } catch (error) {

@@ -19,6 +19,7 @@ import { probeTenant } from '../../idp/auth0/tenant-probe.js';
 import { parseAmplitudeSpUrl } from '../../sp/amplitude/urls.js';
 import type { Context } from '../context.js';
 import { canPrompt } from '../io.js';
+import { withInterruptNotice } from '../interrupt.js';
 import { createProgress } from '../progress.js';
 import { createPrompter, type Prompter } from '../prompter.js';
 import { createHttp } from '../services.js';
@@ -117,7 +118,8 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
 
 async function applyNow(ctx: Context, config: ResolvedConfig): Promise<ApplyResult> {
   try {
-    const result = await applyWithConfig(ctx, config, { dryRun: false, progress: await createProgress(ctx) });
+    const progress = await createProgress(ctx);
+    const result = await withInterruptNotice(ctx, 'run `sso-setup init` again to resume.', () => applyWithConfig(ctx, config, { dryRun: false, progress }));
     // The steps left to the person are walked through next, one at a time.
     ctx.io.stderr.write(await renderResult(ctx, result, false));
     return result;
