@@ -122,7 +122,8 @@ export async function applySetup(config: ResolvedConfig, deps: ApplyDeps, opts: 
       },
     ];
     for (const p of planned) if (!steps.some((s) => s.id === p.id)) steps.push(p);
-    const running = steps.find((s) => s.status === 'planned');
+    // The step in progress is the last one recorded as planned (a dry run leaves earlier ones planned).
+    const running = steps.findLast((s) => s.status === 'planned');
     if (running) running.status = 'failed';
     if (error instanceof SsoError) {
       throw new SsoError(error.code, error.message, {
