@@ -100,9 +100,10 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
         const wait = response.status === 429 ? rateLimitWaitMs(response.headers, now()) : undefined;
         if (wait !== undefined && wait > maxWaitMs) return response; // The caller reports when to come back.
         const waitMs = wait ?? backoffMs(attempt, baseDelayMs);
-        await response.body?.cancel().catch(() => undefined);
         options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, status: response.status, reason: reasonFor(response.status) });
-        await sleep(waitMs);
+        // The caller's deadline ends the wait too: then this answer is the last one.
+        if (!(await pause(waitMs, init.signal))) return response;
+        await response.body?.cancel().catch(() => undefined);
         continue;
       }
       const code = errorCode(failure);
@@ -111,9 +112,28 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       if (last || !(repeatable || (code !== undefined && NEVER_SENT.has(code)))) throw failure;
       const waitMs = backoffMs(attempt, baseDelayMs);
       options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, reason: describeFailure(failure) });
-      await sleep(waitMs);
+      if (!(await pause(waitMs, init.signal))) throw failure;
     }
   };
+
+  /** Waits, unless the caller's signal aborts first (false then). */
+  async function pause(ms: number, signal: AbortSignal | null | undefined): Promise<boolean> {
+    if (!signal) {
+      await sleep(ms);
+      return true;
+    }
+    if (signal.aborted) return false;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<false>((resolve) => {
+      onAbort = () => resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([sleep(ms).then(() => true), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort!);
+    }
+  }
 }
 
 /**
@@ -186,9 +206,10 @@ export function describeFailure(error: unknown): string {
 let undiciFetchFn: FetchLike | undefined;
 async function undiciFetch(): Promise<FetchLike> {
   if (!undiciFetchFn) {
-    const [{ fetch }, dispatcher] = await Promise.all([import('undici'), sharedDispatcher()]);
-    undiciFetchFn = (input, init) =>
-      fetch(input as never, { ...(init as object), dispatcher } as never) as unknown as Promise<Response>;
+    const { fetch } = await import('undici');
+    // The agent is looked up per request: closeSharedDispatcher() may have replaced it since.
+    undiciFetchFn = async (input, init) =>
+      fetch(input as never, { ...(init as object), dispatcher: await sharedDispatcher() } as never) as unknown as Promise<Response>;
   }
   return undiciFetchFn;
 }

@@ -4,9 +4,9 @@
  * for the whole exchange, a byte cap enforced while the body streams (and from Content-Length before),
  * and at most three redirects, each to the same host. `metadata check <url>` and `apply` both use it.
  */
-import type { Dispatcher } from 'undici';
 import { EXIT, SsoError, usageError } from '../errors.js';
-import { isLoopbackHost, sharedDispatcher } from './agent.js';
+import { isLoopbackHost } from './agent.js';
+import { createHttpClient, describeFailure, errorCode, HttpTimeoutError, type FetchLike } from './client.js';
 
 export interface DownloadOptions {
   /** Refuse bodies larger than this (checked from Content-Length and while streaming). */
@@ -17,8 +17,11 @@ export interface DownloadOptions {
   accept?: string;
   /** At most 3 (the default); a lower number is honoured. */
   maxRedirects?: number;
-  /** Connection pool to use; defaults to the process-wide agent (tests pass their own). */
-  dispatcher?: Dispatcher;
+  /**
+   * The product's HTTP client (retries, per-attempt deadline, request log); `apply` and `verify`
+   * pass theirs. Default: a client with the same policy.
+   */
+  fetch?: FetchLike;
 }
 
 export interface DownloadedDocument {
@@ -38,27 +41,27 @@ export async function downloadDocument(url: string, options: DownloadOptions): P
   const first = checkUrl(url);
   const maxRedirects = Math.min(options.maxRedirects ?? MAX_REDIRECTS, MAX_REDIRECTS);
   const deadline = AbortSignal.timeout(options.timeoutMs);
-  const [{ request }, dispatcher] = await Promise.all([import('undici'), options.dispatcher ?? sharedDispatcher()]);
+  const http = options.fetch ?? createHttpClient({ timeoutMs: options.timeoutMs });
 
   let current = first;
   for (let redirects = 0; ; redirects++) {
-    let response: Dispatcher.ResponseData;
+    let response: Response;
     try {
-      response = await request(current, {
+      response = await http(current.href, {
         method: 'GET',
-        dispatcher,
         signal: deadline,
-        headers: { accept: options.accept ?? DEFAULT_ACCEPT, 'user-agent': 'sso-setup' },
+        redirect: 'manual',
+        headers: { accept: options.accept ?? DEFAULT_ACCEPT },
       });
     } catch (error) {
       throw transportError(error, current, deadline, options.timeoutMs);
     }
 
-    if (REDIRECT_STATUSES.has(response.statusCode)) {
+    if (REDIRECT_STATUSES.has(response.status)) {
       await discard(response);
-      const location = header(response, 'location');
+      const location = response.headers.get('location');
       if (!location) {
-        throw new SsoError('DOWNLOAD_FAILED', `${current.href} answered ${response.statusCode} without a Location header.`, { hint: 'Check the URL.' });
+        throw new SsoError('DOWNLOAD_FAILED', `${current.href} answered ${response.status} without a Location header.`, { hint: 'Check the URL.' });
       }
       let next: URL;
       try {
@@ -81,26 +84,26 @@ export async function downloadDocument(url: string, options: DownloadOptions): P
       continue;
     }
 
-    if (response.statusCode < 200 || response.statusCode > 299) {
+    if (response.status < 200 || response.status > 299) {
       await discard(response);
-      throw new SsoError('DOWNLOAD_HTTP_STATUS', `${current.href} answered HTTP ${response.statusCode}.`, {
-        hint: response.statusCode === 404 ? 'Check the URL (for Auth0 metadata: the domain and the client ID).' : 'Check the URL and try again.',
-        details: { status: response.statusCode },
+      throw new SsoError('DOWNLOAD_HTTP_STATUS', `${current.href} answered HTTP ${response.status}.`, {
+        hint: response.status === 404 ? 'Check the URL (for Auth0 metadata: the domain and the client ID).' : 'Check the URL and try again.',
+        details: { status: response.status },
       });
     }
 
-    const declared = Number(header(response, 'content-length') ?? Number.NaN);
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
-      abandon(response);
+      await discard(response);
       throw tooLarge(current, options.maxBytes);
     }
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let total = 0;
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
         total += chunk.length;
         if (total > options.maxBytes) {
-          abandon(response);
+          await discard(response);
           throw tooLarge(current, options.maxBytes);
         }
         chunks.push(chunk);
@@ -109,7 +112,7 @@ export async function downloadDocument(url: string, options: DownloadOptions): P
       if (error instanceof SsoError) throw error;
       throw transportError(error, current, deadline, options.timeoutMs);
     }
-    return { bytes: new Uint8Array(Buffer.concat(chunks, total)), contentType: header(response, 'content-type'), finalUrl: current.href };
+    return { bytes: new Uint8Array(Buffer.concat(chunks, total)), contentType: response.headers.get('content-type'), finalUrl: current.href };
   }
 }
 
@@ -133,12 +136,12 @@ function checkUrl(text: string): URL {
 }
 
 function transportError(error: unknown, url: URL, deadline: AbortSignal, timeoutMs: number): SsoError {
-  if (deadline.aborted) {
+  // A connection failure stays one even when the deadline ran out while retrying it.
+  const timedOut = error instanceof HttpTimeoutError || ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') || (deadline.aborted && errorCode(error) === undefined);
+  if (timedOut) {
     return new SsoError('DOWNLOAD_TIMEOUT', `Downloading ${url.href} took longer than ${timeoutMs} ms.`, { hint: 'Check the network and the host, then try again.', cause: error });
   }
-  const e = error as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.cause?.code ?? e.code;
-  const reason = code ? `${code}${e.cause?.message ? `: ${e.cause.message}` : ''}` : (e.message ?? String(error));
+  const reason = describeFailure(error);
   return new SsoError('DOWNLOAD_FAILED', `Could not download ${url.href} (${reason}).`, {
     hint: /CERT|SSL|TLS/i.test(reason) ? "The server's TLS certificate is not trusted; fix the server or the CA bundle (NODE_EXTRA_CA_CERTS)." : 'Check the host name and the network.',
     cause: error,
@@ -152,22 +155,7 @@ function tooLarge(url: URL, maxBytes: number): SsoError {
   });
 }
 
-function header(response: Dispatcher.ResponseData, name: string): string | null {
-  const value = response.headers[name];
-  if (Array.isArray(value)) return value[0] ?? null;
-  return value ?? null;
-}
-
-/** Stops reading a body we refuse; the abort it causes is expected, not an error to report. */
-function abandon(response: Dispatcher.ResponseData): void {
-  response.body.on('error', () => undefined);
-  response.body.destroy();
-}
-
-async function discard(response: Dispatcher.ResponseData): Promise<void> {
-  try {
-    await response.body.dump({ limit: 64 * 1024 });
-  } catch {
-    // The status already says what we need; an unreadable body does not matter.
-  }
+/** Stops reading a body: the status or the size already said what we need. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
 }

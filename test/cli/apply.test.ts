@@ -138,6 +138,22 @@ describe('apply: first run, re-run, drift', () => {
     expect(((sb.auth0.tenant.getClient(id)!.addons as Record<string, Record<string, unknown>>).samlp!).audience).toBe(sb.amplitude.entityId);
   });
 
+  it('makes only the round trips it needs: 5 when converged, each logged under --verbose', async () => {
+    const sb = sandbox();
+    const r = await run(sb, ['apply', '--verbose']);
+    expect(r.exitCode).toBe(0);
+    const requests = r.stderr.split('\n').filter((l) => l.startsWith('debug: ')).map((l) => l.replace(/^debug: (\S+) http:\/\/[^/]+(\S*) .*$/, '$1 $2'));
+    expect(requests.sort()).toEqual(
+      [
+        'POST /oauth/token',
+        'GET /api/v2/clients',
+        'GET /api/v2/keys/signing',
+        `GET /api/2/orgs/${sb.amplitude.orgId}/sso/saml`,
+        `GET /samlp/metadata/${markedClients(sb)[0]!.client_id as string}`,
+      ].sort(),
+    );
+  });
+
   it('leaves a hand-made application with the same name alone', async () => {
     const sb = sandbox();
     const res = await api(sb, 'POST', '/clients', { name: 'Amplitude SSO', callbacks: ['https://hand.example/cb'] });
@@ -218,6 +234,13 @@ describe('apply: failures, retries and re-runs', () => {
     expect(s.exitCode).toBe(0);
     expect(s.stderr).toMatch(/server error \(503\); retrying/);
     expect(sb.auth0.faults.injected.serverError).toBe(2);
+
+    // The metadata download goes through the same client: a dropped connection is retried too.
+    sb.auth0.faults.set({ nextDrop: 1, paths: ['/samlp/metadata/'] });
+    const d = await run(sb, ['apply']);
+    expect(d.exitCode).toBe(0);
+    expect(d.stderr).toMatch(/connection dropped; retrying/);
+    expect(sb.auth0.faults.injected.drop).toBe(1);
   });
 
   it('a run killed half-way is simply run again and converges, with no second application', async () => {

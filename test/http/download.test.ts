@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Dispatcher } from 'undici';
+import type { FetchLike } from '../../src/http/client.js';
 import { closeSharedDispatcher } from '../../src/http/agent.js';
 import { downloadDocument } from '../../src/http/download.js';
 import { EXIT, SsoError } from '../../src/errors.js';
@@ -134,7 +134,7 @@ describe('downloadDocument', () => {
     await new Promise((resolve) => closed.close(resolve));
     const e = await failure(downloadDocument(`${s.url}/`, OPTIONS));
     expect(e.code).toBe('DOWNLOAD_FAILED');
-    expect(e.message).toContain('ECONNREFUSED');
+    expect(e.message).toContain('connection refused');
   });
 
   it.each([
@@ -145,8 +145,11 @@ describe('downloadDocument', () => {
     ['not a url', 'URL_INVALID'],
   ])('refuses %s as a usage error before any connection', async (url, code) => {
     let dispatched = 0;
-    const recorder = { dispatch: () => ((dispatched += 1), false) } as unknown as Dispatcher;
-    const e = await failure(downloadDocument(url, { ...OPTIONS, dispatcher: recorder }));
+    const recorder = (async () => {
+      dispatched += 1;
+      return new Response('');
+    }) as FetchLike;
+    const e = await failure(downloadDocument(url, { ...OPTIONS, fetch: recorder }));
     expect(e.code).toBe(code);
     expect(e.exit).toBe(EXIT.usage);
     expect(dispatched).toBe(0);

@@ -112,7 +112,13 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
 
     async downloadMetadata(clientId) {
       const url = this.metadataUrl(clientId);
-      const doc = await downloadDocument(url, { maxBytes: METADATA_MAX_BYTES, timeoutMs, accept: 'application/samlmetadata+xml, application/xml, text/xml' });
+      const doc = await downloadDocument(url, {
+        maxBytes: METADATA_MAX_BYTES,
+        // The whole download, retries included; each attempt has the client's own deadline.
+        timeoutMs: timeoutMs * 4,
+        accept: 'application/samlmetadata+xml, application/xml, text/xml',
+        fetch: http,
+      });
       return doc.bytes;
     },
 
