@@ -20,6 +20,11 @@ export interface WebLoginOptions {
   maxHops?: number;
 }
 
+/** Field names a login form uses for the user (Auth0's Universal Login uses `username`). */
+const USER_FIELD = /^(username|email|user|login|identifier)$/i;
+/** Paths of IdP login pages (Auth0: /u/login, classic /login). */
+const LOGIN_PATH = /(^|\/)(u\/)?login(\/|$)/;
+
 export type WebLoginResult =
   | { outcome: 'signed-in'; status: number; email?: string; body: unknown; trail: string[] }
   | { outcome: 'login-page'; url: string; trail: string[] }
@@ -31,6 +36,7 @@ export async function webLogin(opts: WebLoginOptions): Promise<WebLoginResult> {
   const maxHops = opts.maxHops ?? 20;
   let request: { url: string; method: 'GET' | 'POST'; form?: URLSearchParams; toAcs?: boolean } = { url: opts.startUrl, method: 'GET' };
   let submittedCredentials = false;
+  let submittedIdentifier = false;
 
   for (let hop = 0; hop < maxHops; hop++) {
     const url = new URL(request.url);
@@ -73,30 +79,44 @@ export async function webLogin(opts: WebLoginOptions): Promise<WebLoginResult> {
       request = { url: new URL(location, url).toString(), method: 'GET' };
       continue;
     }
+    const forms = parseForms(body);
     if (response.status >= 400) {
+      // The login form again, after the credentials were sent: they were refused (Auth0 answers 400).
+      if (submittedCredentials && forms.some((f) => f.fields.some((x) => x.type === 'password'))) {
+        return fail('LOGIN_REJECTED', `the IdP did not accept the credentials: ${pageText(body)}`, request.url, response.status);
+      }
       return fail('IDP_ERROR_PAGE', `HTTP ${response.status} at ${url.origin}${url.pathname}: ${pageText(body)}`, request.url, response.status);
     }
 
-    const forms = parseForms(body);
     const samlForm = forms.find((f) => f.fields.some((x) => x.name === 'SAMLResponse'));
     if (samlForm) {
       opts.onStep?.('IdP issued a signed SAMLResponse; posting it to the ACS');
       request = { url: new URL(samlForm.action, url).toString(), method: 'POST', form: formData(samlForm), toAcs: true };
       continue;
     }
-    const loginForm = forms.find((f) => f.fields.some((x) => x.type === 'password'));
-    if (loginForm) {
+    // A login form asks for a password, or (identifier-first pages) for the user name alone.
+    const passwordForm = forms.find((f) => f.fields.some((x) => x.type === 'password'));
+    const identifierForm = passwordForm ? undefined : forms.find((f) => f.fields.some((x) => USER_FIELD.test(x.name) && x.type !== 'hidden'));
+    const loginForm = passwordForm ?? identifierForm;
+    if (loginForm || (!opts.credentials && LOGIN_PATH.test(url.pathname))) {
       if (!opts.credentials) return { outcome: 'login-page', url: request.url, trail };
-      if (submittedCredentials) {
+      if (!loginForm) return fail('LOGIN_UNEXPECTED_PAGE', `the IdP login page at ${url.origin}${url.pathname} has no form to fill (it may need a browser)`, request.url, response.status);
+      if (submittedCredentials && passwordForm) {
         return fail('LOGIN_REJECTED', `the IdP did not accept the credentials: ${pageText(body)}`, request.url, response.status);
       }
-      submittedCredentials = true;
-      opts.onStep?.(`IdP login page reached; signing in as ${opts.credentials.username}`);
       const data = formData(loginForm);
-      const userField = loginForm.fields.find((x) => /^(username|email|user|login)$/i.test(x.name))?.name ?? 'username';
-      const passField = loginForm.fields.find((x) => x.type === 'password')!.name;
-      data.set(userField, opts.credentials.username);
-      data.set(passField, opts.credentials.password);
+      const userField = loginForm.fields.find((x) => USER_FIELD.test(x.name))?.name;
+      if (passwordForm) {
+        submittedCredentials = true;
+        opts.onStep?.(`IdP login page reached; signing in as ${opts.credentials.username}`);
+        if (userField) data.set(userField, opts.credentials.username);
+        data.set(passwordForm.fields.find((x) => x.type === 'password')!.name, opts.credentials.password);
+      } else {
+        if (submittedIdentifier) return fail('LOGIN_REJECTED', `the IdP asked for the user name again: ${pageText(body)}`, request.url, response.status);
+        submittedIdentifier = true;
+        opts.onStep?.(`IdP asks for the user name first; sending ${opts.credentials.username}`);
+        data.set(userField!, opts.credentials.username);
+      }
       request = { url: new URL(loginForm.action || request.url, url).toString(), method: 'POST', form: data };
       continue;
     }

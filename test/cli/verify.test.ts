@@ -158,6 +158,16 @@ describe('verify (endpoint delivery)', () => {
     }
   });
 
+  it('a test user with a wrong password fails sso.login with LOGIN_REJECTED', async () => {
+    const sb = sandbox();
+    const { r, report, status } = await verify(sb, [], { SANDBOX_USER_PASSWORD: 'not-the-password' });
+    expect(status['sso.login']).toBe('fail');
+    expect(report.checks.find((c) => c.id === 'sso.login')!.details!.code).toBe('LOGIN_REJECTED');
+    expect(status['sso.probe']).toBe('pass');
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).not.toContain('not-the-password');
+  });
+
   it('a usage error is exit 2', async () => {
     const r = await run(sandbox(), ['verify', '--now', 'yesterday']);
     expect(r.exitCode).toBe(2);
