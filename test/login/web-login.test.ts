@@ -32,7 +32,7 @@ afterAll(async () => {
 
 async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url!, origin);
-  const html = (status: number, text: string, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'text/html', ...headers }).end(text);
+  const html = (status: number, text: string, headers: Record<string, string> = {}): void => void res.writeHead(status, { 'content-type': 'text/html', ...headers }).end(text);
   const hasSession = (req.headers.cookie ?? '').includes('sid=abc');
   switch (`${req.method} ${url.pathname}`) {
     case 'GET /samlp/app':
