@@ -17,8 +17,10 @@
  * { name, argv, target?, expectExit?, setup?, teardown? }; `setup` may start servers (the sandbox) and
  * return { env } for the child; `teardown` stops them.
  */
-import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -36,7 +38,45 @@ export const CASES = [
     argv: [BIN, 'metadata', 'check', AUTH0_FIXTURE, '--now', '2026-11-29T00:00:00Z'],
     target: 2.5,
   },
+  {
+    // Information, no target: the whole run against the sandbox (token, client list, signing keys,
+    // SP read and metadata download over loopback), converged so every sample does the same work.
+    name: 'sso-setup apply (converged, sandbox)',
+    argv: [BIN, 'apply'],
+    setup: startSandboxForBench,
+    teardown: stopSandboxForBench,
+  },
 ];
+
+let sandboxProcess;
+
+async function startSandboxForBench() {
+  const dir = mkdtempSync(join(tmpdir(), 'sso-setup-bench-'));
+  const envFile = join(dir, 'sandbox.env');
+  sandboxProcess = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd: dir, stdio: 'ignore' });
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(envFile)) {
+    if (Date.now() > deadline) throw new Error('the sandbox did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const env = Object.fromEntries(
+    readFileSync(envFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const i = line.indexOf('=');
+        const raw = line.slice(i + 1);
+        return [line.slice(0, i), raw.startsWith('"') ? JSON.parse(raw) : raw];
+      }),
+  );
+  const first = spawnSync(process.execPath, [BIN, 'apply'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
+  if (first.status !== 0) throw new Error('apply against the sandbox failed');
+  return { env, cwd: dir };
+}
+
+async function stopSandboxForBench() {
+  sandboxProcess?.kill('SIGTERM');
+}
 
 /**
  * Runs every case `runs` times (after `warmup` rounds) and returns one result per case:
@@ -47,13 +87,13 @@ export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv 
   const prepared = [];
   for (const c of cases) {
     const extra = c.setup ? ((await c.setup()) ?? {}) : {};
-    prepared.push({ ...c, env: { ...baseEnv, ...(extra.env ?? {}) }, samples: [] });
+    prepared.push({ ...c, env: { ...baseEnv, ...(extra.env ?? {}) }, cwd: extra.cwd ?? ROOT, samples: [] });
   }
   try {
     for (let round = 0; round < warmup + runs; round++) {
       for (const c of prepared) {
         const started = process.hrtime.bigint();
-        const child = spawnSync(process.execPath, c.argv, { cwd: ROOT, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawnSync(process.execPath, c.argv, { cwd: c.cwd, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const expected = c.expectExit ?? 0;
         if (child.status !== expected) {
