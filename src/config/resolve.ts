@@ -6,6 +6,7 @@
 import { ENV, INPUTS, type InputName } from './inputs.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
 import { isLoopbackHost } from '../http/agent.js';
+import { auth0BaseUrl, domainHost } from '../idp/auth0/domain.js';
 import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import type { ConfigDiagnostic, RawConfig, ResolvedConfig, SamlSettings, SpDelivery, ValueSource } from './types.js';
 
@@ -156,7 +157,7 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
   const config: ResolvedConfig = {
     auth0: {
       domain,
-      baseUrl: `${isLoopbackHost(hostOf(domain)) ? 'http' : 'https'}://${domain}`,
+      baseUrl: auth0BaseUrl(domain),
       clientId: clientIdPick.value,
       clientSecret: secret.value,
     },
@@ -208,7 +209,7 @@ function normalizeDomain(p: Picked, error: (f: string, o: string, m: string, h?:
   if (scheme) {
     const isHttp = scheme[1]!.toLowerCase() === 'http';
     v = v.slice(scheme[0].length);
-    if (isHttp && !isLoopbackHost(hostOf(v.replace(/\/+$/, '')))) {
+    if (isHttp && !isLoopbackHost(domainHost(v.replace(/\/+$/, '')))) {
       error('auth0.domain', p.origin, `'${p.value}' uses plain http`, 'Auth0 is reached over https only; give the host, e.g. acme.us.auth0.com.');
       return undefined;
     }
@@ -247,10 +248,6 @@ function normalizeServiceUrl(
     return undefined;
   }
   return originOnly ? url.origin : url.toString();
-}
-
-function hostOf(domain: string): string {
-  return domain.replace(/:\d+$/, '');
 }
 
 const SAML_KEYS: (keyof SamlSettings)[] = [

@@ -29,33 +29,31 @@ export interface MetadataExpectations {
   expectHost: string;
   schema: boolean;
   requireNameIdFormat: string;
-  allowHttpLoopback: boolean;
+  loopbackHttp: 'accept' | 'error';
 }
 
 export type MetadataChecker = (input: Uint8Array, options: MetadataExpectations) => Promise<MetadataVerdict>;
 
 /**
  * Checks the tenant's metadata with the expectations for this configuration. A loopback tenant
- * (the sandbox) serves plain http by design, so that warning is dropped there and only there.
+ * (the sandbox) serves plain http by design; anywhere else http is an error.
  */
-export async function checkTenantMetadata(
+export function checkTenantMetadata(
   check: MetadataChecker,
   bytes: Uint8Array,
   config: ResolvedConfig,
   now: Date,
   warnDays: number,
 ): Promise<MetadataVerdict> {
-  const loopback = config.auth0.baseUrl.startsWith('http:');
-  const verdict = await check(bytes, {
+  return check(bytes, {
     now,
     warnDays,
     expectEntityId: `urn:${config.auth0.domain}`,
     expectHost: new URL(config.auth0.baseUrl).hostname,
     schema: true,
     requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
-    allowHttpLoopback: loopback,
+    loopbackHttp: config.auth0.baseUrl.startsWith('http:') ? 'accept' : 'error',
   });
-  return loopback ? { ...verdict, warnings: verdict.warnings.filter((w) => w.code !== 'SSO_LOOPBACK_HTTP') } : verdict;
 }
 
 export interface ApplyDeps {

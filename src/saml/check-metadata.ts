@@ -40,10 +40,11 @@ export interface MetadataCheckOptions {
   /** A NameID format the SP needs, e.g. `urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress`. */
   requireNameIdFormat?: string;
   /**
-   * Plain-http SSO endpoints on a loopback host (the sandbox): a warning when true (the default), an
-   * error like any other http endpoint when false (what `apply` passes for a real, https Auth0 tenant).
+   * Plain-http SSO endpoints on a loopback host: `warn` (the default, for documents of unknown
+   * origin), `accept` when the caller knowingly talks to a loopback tenant (the sandbox serves http
+   * by design), `error` like any other http endpoint (what `apply` passes for a real, https tenant).
    */
-  allowHttpLoopback?: boolean;
+  loopbackHttp?: 'warn' | 'accept' | 'error';
   /** Byte cap; default 256 KiB, never more than 1 MiB. */
   maxBytes?: number;
 }
@@ -321,9 +322,10 @@ function checkSingleSignOn(role: IdpRoleModel, options: MetadataCheckOptions, fi
       usable.push({ endpoint, url: null });
       continue;
     }
-    if (verdict.kind === 'not-https' || (verdict.kind === 'loopback-http' && options.allowHttpLoopback === false)) {
+    const loopbackHttp = options.loopbackHttp ?? 'warn';
+    if (verdict.kind === 'not-https' || (verdict.kind === 'loopback-http' && loopbackHttp === 'error')) {
       findings.add('SSO_NOT_HTTPS', `${where} uses plain http (${printable(verdict.url.href)}); SAML messages would travel unencrypted. The IdP's SSO URL must be https.`);
-    } else if (verdict.kind === 'loopback-http') {
+    } else if (verdict.kind === 'loopback-http' && loopbackHttp === 'warn') {
       findings.add('SSO_LOOPBACK_HTTP', `${where} uses plain http on a loopback host (${printable(verdict.url.href)}): fine for a local sandbox, never for production.`);
     }
     usable.push({ endpoint, url: verdict.url });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BIN, spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { filesIn, markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { managementApi, managementToken } from '../helpers/auth0-api.js';
 
 interface ApplyJson {
   changed: boolean;
@@ -35,22 +36,8 @@ function json(r: CliResult): ApplyJson {
 }
 
 /** Management API calls made by the test itself (to set up a situation), with the sandbox's M2M app. */
-async function api(sb: Sandbox, method: string, path: string, body?: unknown): Promise<Response> {
-  const token = await fetch(`${sb.auth0.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'client_credentials',
-      client_id: sb.auth0.management.clientId,
-      client_secret: sb.auth0.management.clientSecret,
-      audience: `https://${sb.auth0.domain}/api/v2/`,
-    }),
-  }).then((r) => r.json() as Promise<{ access_token: string }>);
-  return fetch(`${sb.auth0.baseUrl}/api/v2${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+async function api(sb: Sandbox, method: string, path: string, body?: unknown) {
+  return managementApi(sb.auth0, await managementToken(sb.auth0))(method, path, body);
 }
 
 describe('apply: first run, re-run, drift', () => {
@@ -158,7 +145,7 @@ describe('apply: first run, re-run, drift', () => {
     const sb = sandbox();
     const res = await api(sb, 'POST', '/clients', { name: 'Amplitude SSO', callbacks: ['https://hand.example/cb'] });
     expect(res.status).toBe(201);
-    const handMade = (await res.json()) as { client_id: string };
+    const handMade = res.json as { client_id: string };
     const out = json(await run(sb, ['apply', '--json']));
     expect(out.idp.action).toBe('none');
     expect(sb.auth0.tenant.getClient(handMade.client_id)!.callbacks).toEqual(['https://hand.example/cb']);

@@ -366,8 +366,10 @@ describe('structure, endpoints and values', () => {
     const sso = (binding: string, location: string) => `<SingleSignOnService Binding="${binding}" Location="${location}"/>`;
     const sandbox = await check(auth0Metadata({ singleSignOn: sso(REDIRECT, 'http://127.0.0.1:4010/samlp/x') }), { expectHost: '127.0.0.1:4010' });
     expectOnly(sandbox, [], ['SSO_LOOPBACK_HTTP']);
-    const production = await check(auth0Metadata({ singleSignOn: sso(REDIRECT, 'http://127.0.0.1:4010/samlp/x') }), { allowHttpLoopback: false });
+    const production = await check(auth0Metadata({ singleSignOn: sso(REDIRECT, 'http://127.0.0.1:4010/samlp/x') }), { loopbackHttp: 'error' });
     expectOnly(production, ['SSO_NOT_HTTPS']);
+    const knowingly = await check(auth0Metadata({ singleSignOn: sso(REDIRECT, 'http://127.0.0.1:4010/samlp/x') }), { loopbackHttp: 'accept', expectHost: '127.0.0.1' });
+    expectOnly(knowingly, []);
     expectOnly(await check(auth0Metadata({ singleSignOn: sso(POST, `https://${DOMAIN}/samlp/x`) })), [], ['SSO_REDIRECT_MISSING']);
   });
 

@@ -6,45 +6,31 @@
 import * as samlify from 'samlify';
 import { parseForms } from '../../src/login/html-form.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { managementApi, managementToken } from '../helpers/auth0-api.js';
 
 let sb: Sandbox;
 let clientId: string;
 
 beforeAll(async () => {
   sb = await startSandbox();
-  const token = (await (
-    await fetch(`${sb.auth0.baseUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: sb.auth0.management.clientId,
-        client_secret: sb.auth0.management.clientSecret,
-        audience: `https://${sb.auth0.domain}/api/v2/`,
-      }),
-    })
-  ).json()) as { access_token: string };
-  const created = await fetch(`${sb.auth0.baseUrl}/api/v2/clients`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name: 'round trip',
-      callbacks: [sb.amplitude.acsUrl],
-      addons: {
-        samlp: {
-          audience: sb.amplitude.entityId,
-          recipient: sb.amplitude.acsUrl,
-          destination: sb.amplitude.acsUrl,
-          nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-          nameIdentifierProbes: ['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'],
-          signatureAlgorithm: 'rsa-sha256',
-          digestAlgorithm: 'sha256',
-        },
+  const api = managementApi(sb.auth0, await managementToken(sb.auth0));
+  const created = await api('POST', '/clients', {
+    name: 'round trip',
+    callbacks: [sb.amplitude.acsUrl],
+    addons: {
+      samlp: {
+        audience: sb.amplitude.entityId,
+        recipient: sb.amplitude.acsUrl,
+        destination: sb.amplitude.acsUrl,
+        nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+        nameIdentifierProbes: ['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'],
+        signatureAlgorithm: 'rsa-sha256',
+        digestAlgorithm: 'sha256',
       },
-    }),
+    },
   });
   expect(created.status).toBe(201);
-  clientId = ((await created.json()) as { client_id: string }).client_id;
+  clientId = (created.json as { client_id: string }).client_id;
   const metadataXml = await (await fetch(`${sb.auth0.baseUrl}/samlp/metadata/${clientId}`)).text();
   const put = await fetch(sb.amplitude.ssoEndpoint, {
     method: 'PUT',

@@ -13,6 +13,7 @@ import type { RawConfig, ResolvedConfig } from '../../config/types.js';
 import { requireScopes, type ApplyResult } from '../../core/apply.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { isLoopbackHost } from '../../http/agent.js';
+import { auth0BaseUrl, domainHost } from '../../idp/auth0/domain.js';
 import { createAuth0Admin } from '../../idp/auth0/management.js';
 import { SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
@@ -51,7 +52,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
     say(`Answers come back as defaults next time${previous ? ` (read from ${configPath})` : ''}. Ctrl-C stops at any point.\n`);
 
     const domain = await askDomain(ctx, prompter, http, flags.auth0Domain ?? previous?.auth0?.domain ?? ctx.env[ENV.auth0Domain], say, s);
-    const baseUrl = `${isLoopbackHost(domain.replace(/:\d+$/, '')) ? 'http' : 'https'}://${domain}`;
+    const baseUrl = auth0BaseUrl(domain);
     const creds = await askCredentials(ctx, prompter, http, { domain, baseUrl }, flags, previous, say, s);
     const org = await askOrg(ctx, prompter, flags, previous);
     const delivery = await askDelivery(ctx, prompter, flags, previous, org);
@@ -141,8 +142,7 @@ async function askDomain(
   for (;;) {
     const answer = await prompter.input('Auth0 domain (e.g. acme.us.auth0.com)', { ...(value ? { default: value } : {}), validate: validDomain });
     const domain = normalizeDomainAnswer(answer);
-    const base = `${isLoopbackHost(domain.replace(/:\d+$/, '')) ? 'http' : 'https'}://${domain}`;
-    const probe = await probeTenant(base, http);
+    const probe = await probeTenant(auth0BaseUrl(domain), http);
     if (probe.ok) {
       say(`${s.green('✔')} ${domain} answers like an Auth0 tenant`);
       return domain;
@@ -377,7 +377,7 @@ function normalizeDomainAnswer(v: string): string {
 
 function validDomain(v: string): true | string {
   const d = normalizeDomainAnswer(v);
-  if (/^http:\/\//i.test(v.trim()) && !isLoopbackHost(d.replace(/:\d+$/, ''))) return 'Auth0 is reached over https; give the host, e.g. acme.us.auth0.com.';
+  if (/^http:\/\//i.test(v.trim()) && !isLoopbackHost(domainHost(d))) return 'Auth0 is reached over https; give the host, e.g. acme.us.auth0.com.';
   return /^[a-z0-9.-]+(:\d{1,5})?$/.test(d) && !d.startsWith('.') && d.includes('.') ? true : 'Give the tenant host, e.g. acme.us.auth0.com.';
 }
 

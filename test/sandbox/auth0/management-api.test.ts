@@ -5,7 +5,7 @@
  */
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import { RATE_LIMIT_PRESETS, type Auth0Emulator } from '../../../src/sandbox/types.js';
-import { managementApi, managementToken, request, tokenRequestBody, type Api, type ApiResponse } from './api-client.js';
+import { managementApi, managementToken, request, tokenRequestBody, type Api, type ApiResponse } from '../../helpers/auth0-api.js';
 
 let emu: Auth0Emulator;
 let api: Api;

@@ -21,7 +21,7 @@ import { STATUS_CODES } from 'node:http';
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import { CLIENT_FIELDS } from '../../../src/sandbox/auth0/client-schema.js';
 import type { Auth0Emulator } from '../../../src/sandbox/types.js';
-import { managementApi, managementToken, request, type Api, type ApiResponse } from './api-client.js';
+import { managementApi, managementToken, request, type Api, type ApiResponse } from '../../helpers/auth0-api.js';
 
 interface Interaction {
   source: { repo: string; path: string; commit: string; interaction_id: number };

@@ -11,7 +11,7 @@ import { SignedXml } from 'xml-crypto';
 import { SAML } from '@node-saml/node-saml';
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator } from '../../../src/sandbox/types.js';
-import { managementApi, managementToken, request, type Api } from './api-client.js';
+import { managementApi, managementToken, request, type Api } from '../../helpers/auth0-api.js';
 
 const FIXTURES = new URL('../../../fixtures/conformance/', import.meta.url);
 const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';

@@ -6,7 +6,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator } from '../../../src/sandbox/types.js';
-import { managementApi, managementToken, request, type Api } from './api-client.js';
+import { managementApi, managementToken, request, type Api } from '../../helpers/auth0-api.js';
 
 interface Key {
   kid: string;

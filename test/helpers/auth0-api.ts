@@ -2,7 +2,7 @@
  * A tiny HTTP client for the emulator tests: gets a Management API token the way the SDK does
  * (form-encoded client credentials) and calls the API, returning status, headers and parsed body.
  */
-import type { Auth0Emulator } from '../../../src/sandbox/types.js';
+import type { Auth0Emulator } from '../../src/sandbox/types.js';
 
 export interface ApiResponse {
   status: number;
