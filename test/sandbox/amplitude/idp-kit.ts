@@ -35,8 +35,12 @@ export interface TestIdp {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-export function signingCert(opts: { notBefore?: Date; notAfter?: Date; commonName?: string } = {}): IssuedCertificate {
-  const now = Date.now();
+/**
+ * A self-signed signing certificate valid from a day before `now` for a year. Tests that judge it at a
+ * fixed instant pass that instant as `now`, so the verdict never depends on the wall clock.
+ */
+export function signingCert(opts: { notBefore?: Date; notAfter?: Date; commonName?: string; now?: Date } = {}): IssuedCertificate {
+  const now = (opts.now ?? new Date()).getTime();
   return issueSelfSigned({
     commonName: opts.commonName ?? 'example-tenant.us.auth0.com',
     notBefore: opts.notBefore ?? new Date(now - DAY),

@@ -45,7 +45,7 @@ describe('the emulated SP judges uploaded IdP metadata', () => {
   });
 
   it('reads the whole certificate text, so whitespace and comments inside it do not matter', () => {
-    const idp = testIdp(signingCert());
+    const idp = testIdp(signingCert({ now: NOW }));
     const b64 = idp.cert.certBase64;
     const xml = auth0Metadata(idp).replace(b64, `\n  ${b64.slice(0, 40)}<!-- split -->${b64.slice(40).match(/.{1,64}/g)!.join('\n')}\n`);
     expect(code(xml)).toBe('OK');
