@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, spawnCli, type CliResult } from '../helpers/run-cli.js';
+import { BIN, baseEnv, spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { filesIn, markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { managementApi, managementToken } from '../helpers/auth0-api.js';
@@ -234,7 +234,7 @@ describe('apply: failures, retries and re-runs', () => {
     const sb = sandbox();
     removeApp(sb);
     sb.amplitude.faults.set({ latencyMs: 4000 });
-    const child = spawn(process.execPath, [BIN, 'apply'], { cwd, env: { PATH: process.env.PATH, ...sb.env }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'apply'], { cwd, env: baseEnv(sb.env), stdio: 'ignore' });
     const deadline = Date.now() + 20_000;
     while (markedClients(sb).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');

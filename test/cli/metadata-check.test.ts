@@ -9,7 +9,7 @@ import { captureIO } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import type { MetadataReport } from '../../src/saml/check-metadata.js';
 import { SecretRegistry } from '../../src/secrets.js';
-import { BIN, REPO_ROOT, runCli, spawnCli } from '../helpers/run-cli.js';
+import { BIN, REPO_ROOT, baseEnv, runCli, spawnCli } from '../helpers/run-cli.js';
 import { auth0Metadata, certificate } from '../saml/metadata-builder.js';
 
 const AUTH0 = 'fixtures/metadata/auth0-idp-ijin-2016.xml';
@@ -242,7 +242,7 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
 `,
     );
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...argv], { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: 'ignore' });
+      const child = spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...argv], { cwd: REPO_ROOT, env: baseEnv(), stdio: 'ignore' });
       child.on('error', reject);
       child.on('close', (code) => {
         const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((m) => m.replace(/\\/g, '/'));

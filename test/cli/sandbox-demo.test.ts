@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, spawnCli } from '../helpers/run-cli.js';
+import { BIN, baseEnv, spawnCli } from '../helpers/run-cli.js';
 import { removeDir, tempDir } from '../helpers/sandbox.js';
 
 import { jest } from '@jest/globals';
@@ -51,7 +51,7 @@ describe('demo', () => {
 describe('sandbox', () => {
   it('writes the env file once both servers listen, serves apply, and exits 0 on SIGTERM', async () => {
     const envFile = join(cwd, 'sandbox.env');
-    const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile, '--json'], { cwd, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile, '--json'], { cwd, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
@@ -94,7 +94,7 @@ describe('sandbox', () => {
   it('fresh random credentials on every start', async () => {
     const read = async () => {
       const envFile = join(cwd, `e${Math.random()}.env`);
-      const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd, env: { PATH: process.env.PATH }, stdio: 'ignore' });
+      const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd, env: baseEnv(), stdio: 'ignore' });
       const deadline = Date.now() + 20_000;
       while (!existsSync(envFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const env = parseDotenv(readFileSync(envFile, 'utf8'));

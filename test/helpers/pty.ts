@@ -3,7 +3,7 @@
  * `script` allocates the pty (no native addon needed), we type keys and read what the screen shows.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { BIN } from './run-cli.js';
+import { BIN, baseEnv } from './run-cli.js';
 
 export const KEY = {
   enter: '\r',
@@ -40,7 +40,7 @@ export class PtySession {
     const command = `stty cols 160 rows 50; exec ${[process.execPath, '--', BIN, ...args].map(shellQuote).join(' ')}`;
     const child = spawn('script', ['-qefc', command, '/dev/null'], {
       cwd: opts.cwd,
-      env: { PATH: process.env.PATH, TERM: 'xterm-256color', ...opts.env },
+      env: baseEnv({ TERM: 'xterm-256color', ...opts.env }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     return new PtySession(child);

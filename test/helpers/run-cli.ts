@@ -7,6 +7,21 @@ import { SecretRegistry } from '../../src/secrets.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/sso-setup.cjs', import.meta.url));
 
+/**
+ * The environment a spawned CLI starts from: PATH, plus whatever sets the clock (libfaketime's
+ * LD_PRELOAD and FAKETIME* variables, TZ). The spawned CLI must see the same clock as the sandbox
+ * running in this process, or the suite would depend on the date (a run under `faketime '+400d'`
+ * would judge the sandbox's fresh certificates from 400 days in their past). Nothing else of the
+ * developer's environment (AUTH0_*, CI, …) leaks into a test.
+ */
+export function baseEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === 'LD_PRELOAD' || key === 'TZ' || key.startsWith('FAKETIME')) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
 export interface CliResult {
   stdout: string;
   stderr: string;
@@ -40,7 +55,7 @@ export function spawnCli(
     // `--`: as the launcher's shebang does, so node leaves our `--env-file` alone (Node 20).
     const child = spawn(process.execPath, ['--', BIN, ...argv], {
       cwd: opts.cwd ?? REPO_ROOT,
-      env: { PATH: process.env.PATH, ...opts.env },
+      env: baseEnv(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
