@@ -3,6 +3,9 @@ import type { AmplitudeEmulator } from '../../../src/sandbox/types.js';
 import { auth0Metadata, fixture, putMetadata, signingCert, testIdp } from './idp-kit.js';
 
 const DAY = 24 * 60 * 60 * 1000;
+/** The emulator's clock in these tests: real fixtures (valid 2025-2039) are judged at this instant. */
+const NOW = new Date('2026-11-29T12:00:00Z');
+const idpAtNow = () => testIdp(signingCert({ now: NOW }));
 
 interface ErrorBody {
   error: { code: string; message: string; hint?: string };
@@ -17,7 +20,7 @@ describe('Amplitude emulator: SSO settings endpoint', () => {
   const auth = () => ({ authorization: `Bearer ${amp.ssoToken}` });
 
   beforeEach(async () => {
-    amp = await startAmplitudeEmulator();
+    amp = await startAmplitudeEmulator({ now: () => NOW });
   });
   afterEach(async () => {
     await amp.close();
@@ -51,7 +54,7 @@ describe('Amplitude emulator: SSO settings endpoint', () => {
   });
 
   it('stores valid Auth0 metadata, reads it back, re-accepts it unchanged, and disables SSO twice with 204', async () => {
-    const idp = testIdp();
+    const idp = idpAtNow();
     const xml = auth0Metadata(idp);
     const put = await putMetadata(amp.ssoEndpoint, amp.ssoToken, xml);
     expect(put.status).toBe(200);
@@ -129,7 +132,7 @@ describe('Amplitude emulator: SSO settings endpoint', () => {
   });
 
   it('refuses metadata whose only signing certificate has expired', async () => {
-    const expired = signingCert({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) });
+    const expired = signingCert({ notBefore: new Date(NOW.getTime() - 400 * DAY), notAfter: new Date(NOW.getTime() - DAY) });
     const r = await putMetadata(amp.ssoEndpoint, amp.ssoToken, auth0Metadata(testIdp(expired)));
     expect(r.status).toBe(400);
     const body = (await r.json()) as ErrorBody;
@@ -138,7 +141,7 @@ describe('Amplitude emulator: SSO settings endpoint', () => {
   });
 
   it('keeps the old settings when a replacement is invalid', async () => {
-    expect((await putMetadata(amp.ssoEndpoint, amp.ssoToken, auth0Metadata(testIdp()))).status).toBe(200);
+    expect((await putMetadata(amp.ssoEndpoint, amp.ssoToken, auth0Metadata(idpAtNow()))).status).toBe(200);
     const before = amp.settings();
     expect((await putMetadata(amp.ssoEndpoint, amp.ssoToken, fixture('auth0-sp-metadata-not-idp.xml'))).status).toBe(400);
     expect(amp.settings()).toEqual(before);
