@@ -12,7 +12,9 @@ if (help !== undefined) {
   process.stdout.write(help);
 } else {
   if (argv.includes('--verbose') || process.env.SSO_SETUP_DEBUG === '1') process.setSourceMapsEnabled(true);
-  const { main } = require('./bundle-loader.cjs').load();
+  const { main, installStopHandlers } = require('./bundle-loader.cjs').load();
+  // Ctrl-C, SIGTERM and a vanished terminal end the process promptly (130 / 143 / 129), whatever runs.
+  installStopHandlers();
   main(argv).then((code) => {
     process.exitCode = code;
     // main() has finished its work; if a stray handle holds the event loop, do not hang a CI job.

@@ -24,8 +24,9 @@ export interface Context {
   readonly secrets: SecretRegistry;
   readonly output: OutputOptions;
   /**
-   * Resolves when the user asks the process to stop (SIGINT/SIGTERM). Calling it installs the
-   * signal handlers, so only long-running commands (sandbox) should.
+   * Resolves when the user asks the process to stop (SIGINT/SIGTERM). Calling it makes that signal
+   * resolve it instead of ending the process at once (see interrupt.ts), so only a command whose
+   * normal end is a signal (sandbox) should; it must then stop promptly.
    */
   readonly interrupted: () => Promise<NodeJS.Signals>;
 }

@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs';
 import { SecretRegistry, scrubCredentials } from '../secrets.js';
 
 /** Something text can be written to. */
@@ -22,6 +23,33 @@ export interface IO {
   /** Raw stderr stream for interactive libraries (spinners, prompts); absent in tests. */
   readonly stderrStream?: NodeJS.WritableStream;
   readonly stdoutStream?: NodeJS.WritableStream;
+  /**
+   * Width of the terminal behind stdout / stderr, read when asked (it changes on resize); undefined
+   * when that is not a terminal or its width is unknown or too small to lay text out for
+   * (see MIN_TERMINAL_COLUMNS).
+   */
+  stdoutColumns(): number | undefined;
+  stderrColumns(): number | undefined;
+  /**
+   * Whether stdout and stderr end up in the same place (one terminal, `2>&1`, a CI log): what is
+   * written on stderr (progress) then appears right above the result on stdout.
+   */
+  sharedOutput(): boolean;
+}
+
+/**
+ * The narrowest terminal sso-setup lays text out for (spinners that redraw in place, wrapped
+ * tables). A terminal may report 0 columns (`script`, some CI wrappers: the size was never set) or
+ * a few; below 40 every step title (30-100 characters) would wrap over several lines that a spinner
+ * has to redraw each frame and a table would wrap into a column a word or two wide. There plain
+ * lines, which the terminal wraps itself, read better and cannot go wrong.
+ */
+export const MIN_TERMINAL_COLUMNS = 40;
+
+/** A stream's terminal width when it is a terminal of a usable width (see MIN_TERMINAL_COLUMNS). */
+export function usableColumns(stream: { isTTY?: boolean; columns?: number }): number | undefined {
+  const columns = stream.isTTY ? stream.columns : undefined;
+  return typeof columns === 'number' && Number.isFinite(columns) && columns >= MIN_TERMINAL_COLUMNS ? Math.floor(columns) : undefined;
 }
 
 export function isCI(env: NodeJS.ProcessEnv): boolean {
@@ -58,7 +86,20 @@ export function systemIO(secrets: SecretRegistry, env: NodeJS.ProcessEnv = proce
     ci: isCI(env),
     stderrStream: process.stderr,
     stdoutStream: process.stdout,
+    stdoutColumns: () => usableColumns(process.stdout),
+    stderrColumns: () => usableColumns(process.stderr),
+    sharedOutput: () => sameFile(1, 2),
   };
+}
+
+/** Whether two file descriptors are the same file, pipe or terminal. */
+function sameFile(a: number, b: number): boolean {
+  try {
+    const [x, y] = [fstatSync(a), fstatSync(b)];
+    return x.dev === y.dev && x.ino === y.ino && x.rdev === y.rdev;
+  } catch {
+    return false;
+  }
 }
 
 /** An in-memory IO for tests: collects what was written. */
@@ -69,7 +110,7 @@ export interface CapturedIO extends IO {
 
 export function captureIO(
   secrets: SecretRegistry,
-  opts: { tty?: boolean; ci?: boolean; stdin?: NodeJS.ReadableStream } = {},
+  opts: { tty?: boolean; ci?: boolean; stdin?: NodeJS.ReadableStream; columns?: number } = {},
 ): CapturedIO {
   let out = '';
   let err = '';
@@ -82,6 +123,10 @@ export function captureIO(
     isStdoutTTY: tty,
     isStderrTTY: tty,
     ci: opts.ci ?? false,
+    stdoutColumns: () => usableColumns({ isTTY: tty, ...(opts.columns !== undefined ? { columns: opts.columns } : {}) }),
+    stderrColumns: () => usableColumns({ isTTY: tty, ...(opts.columns !== undefined ? { columns: opts.columns } : {}) }),
+    // One terminal for both when it is a TTY; separate buffers otherwise.
+    sharedOutput: () => tty,
     out: () => out,
     err: () => err,
   };

@@ -6,6 +6,9 @@ import type { Context, OutputOptions } from './context.js';
 import { colorEnabled, systemIO, type IO } from './io.js';
 import { registerCommands, type CommandRunner } from './program.js';
 import { closeSharedDispatcher } from '../http/agent.js';
+import { untilInterrupted } from './interrupt.js';
+
+export { installStopHandlers } from './interrupt.js';
 
 /** Injected edges; every field defaults to the real process. */
 export interface MainDeps {
@@ -14,7 +17,7 @@ export interface MainDeps {
   cwd?: string;
   now?: () => Date;
   secrets?: SecretRegistry;
-  /** Resolves to stop long-running commands (sandbox). Defaults to SIGINT/SIGTERM. */
+  /** Resolves to stop long-running commands (sandbox). Defaults to SIGINT/SIGTERM (see interrupt.ts). */
   interrupted?: () => Promise<NodeJS.Signals>;
 }
 
@@ -40,7 +43,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<ExitCod
     now: deps.now ?? (() => new Date()),
     secrets,
     output,
-    interrupted: deps.interrupted ?? once(signalled),
+    interrupted: deps.interrupted ?? once(untilInterrupted),
   };
 
   let exit: ExitCode = EXIT.ok;
@@ -156,17 +159,4 @@ function readVersion(): string {
 function once<T>(make: () => T): () => T {
   let value: T | undefined;
   return () => (value ??= make());
-}
-
-function signalled(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    // Installed only when a long-running command asks: elsewhere Ctrl-C keeps its default meaning.
-    process.once('SIGINT', on);
-    process.once('SIGTERM', on);
-  });
 }

@@ -4,24 +4,19 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY, PtySession } from '../helpers/pty.js';
+import { KEY, PtySession, usePtySessions } from '../helpers/pty.js';
 import { spawnCli } from '../helpers/run-cli.js';
-import { markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
+import { markedClients, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 import { jest } from '@jest/globals';
 
 jest.setTimeout(60_000);
 
+const ptys = usePtySessions();
 let cwd: string;
-const sessions: PtySession[] = [];
 beforeEach(() => {
-  cwd = tempDir();
-});
-afterEach(() => {
-  // A failed test must not leave a wizard waiting for keys (it would keep jest alive).
-  for (const s of sessions.splice(0)) s.kill();
-  removeDir(cwd);
+  cwd = ptys.cwd();
 });
 
 /** The environment a person has before init: nothing about Auth0 or Amplitude. */
@@ -30,9 +25,7 @@ function bareEnv(): NodeJS.ProcessEnv {
 }
 
 function start(args: string[] = [], env: NodeJS.ProcessEnv = bareEnv()): PtySession {
-  const session = PtySession.start(['init', ...args], { env, cwd });
-  sessions.push(session);
-  return session;
+  return ptys.start(['init', ...args], { env });
 }
 
 async function answerTenant(pty: PtySession, sb: Sandbox, secret = sb.auth0.management.clientSecret): Promise<void> {
@@ -131,7 +124,7 @@ describe('init', () => {
     await pty.type(KEY.enter);
     await pty.answer('Name of the Auth0 application', '');
     const plan = await pty.waitFor(`already exists (${id}). What now?`);
-    expect(plan).toContain('~ callbacks: ["https://drifted.example/acs"]');
+    expect(plan).toContain(`~ callbacks:\n        - https://drifted.example/acs\n        + ${sb.amplitude.acsUrl}\n`);
     await pty.type(KEY.down, KEY.enter); // Leave it as it is
     await pty.waitFor('Left as it is');
     await pty.answer('Run `sso-setup verify` now?', 'n');

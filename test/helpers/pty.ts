@@ -1,9 +1,16 @@
 /**
  * Drives the built CLI through a real pseudo-terminal, as a person at a keyboard would: util-linux
  * `script` allocates the pty (no native addon needed), we type keys and read what the screen shows.
+ * The pty's size is set with `stty` (`cols: 0` is what `script` and some CI wrappers leave).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { BIN, baseEnv } from './run-cli.js';
+import { removeDir, tempDir } from './sandbox.js';
+
+// A CommonJS bundle whose named exports Node's ESM loader cannot see.
+const { Terminal } = createRequire(import.meta.url)('@xterm/headless') as typeof import('@xterm/headless');
 
 export const KEY = {
   enter: '\r',
@@ -36,8 +43,8 @@ export class PtySession {
     this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code ?? -1)));
   }
 
-  static start(args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string }): PtySession {
-    const command = `stty cols 160 rows 50; exec ${[process.execPath, '--', BIN, ...args].map(shellQuote).join(' ')}`;
+  static start(args: string[], opts: { env: NodeJS.ProcessEnv; cwd: string; cols?: number; rows?: number }): PtySession {
+    const command = `stty cols ${opts.cols ?? 160} rows ${opts.rows ?? 50}; exec ${[process.execPath, '--', BIN, ...args].map(shellQuote).join(' ')}`;
     const child = spawn('script', ['-qefc', command, '/dev/null'], {
       cwd: opts.cwd,
       env: baseEnv({ TERM: 'xterm-256color', ...opts.env }),
@@ -49,6 +56,23 @@ export class PtySession {
   /** All text shown so far, without escape sequences. */
   get screen(): string {
     return stripAnsi(this.#raw);
+  }
+
+  /** Everything the program wrote, escape sequences included. */
+  get raw(): string {
+    return this.#raw;
+  }
+
+  /** The process id of the CLI itself (`script` runs it as its child, through `exec`). */
+  get cliPid(): number | undefined {
+    const pid = this.#child.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+      return children.length ? Number(children[0]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Waits until `pattern` appears after what earlier waits consumed. */
@@ -86,4 +110,61 @@ export class PtySession {
   kill(): void {
     this.#child.kill('SIGKILL');
   }
+}
+
+/**
+ * For a test file that drives the CLI through ptys: each test gets a fresh working directory, and
+ * every session it started is killed after it (a failed test must not leave a CLI waiting for keys:
+ * it would keep jest alive).
+ */
+export function usePtySessions(): {
+  cwd: () => string;
+  start: (args: string[], opts?: { env?: NodeJS.ProcessEnv; cols?: number }) => PtySession;
+} {
+  let cwd: string | undefined;
+  const sessions: PtySession[] = [];
+  beforeEach(() => {
+    cwd = tempDir();
+  });
+  afterEach(() => {
+    for (const s of sessions.splice(0)) s.kill();
+    if (cwd) removeDir(cwd);
+  });
+  const dir = () => {
+    if (!cwd) throw new Error('no test is running');
+    return cwd;
+  };
+  return {
+    cwd: dir,
+    start(args, opts = {}) {
+      const session = PtySession.start(args, { env: opts.env ?? {}, cwd: dir(), ...(opts.cols !== undefined ? { cols: opts.cols } : {}) });
+      sessions.push(session);
+      return session;
+    },
+  };
+}
+
+/**
+ * What a terminal `cols` wide shows after receiving `raw`: its lines (scrollback included), each as
+ * the person sees it. A terminal emulator (xterm.js, headless) interprets the cursor moves and line
+ * clears a spinner makes, which stripping escape sequences cannot. `wrapped[i]` tells whether line
+ * i is the terminal's continuation of line i-1 (text longer than the width).
+ */
+export async function renderScreen(raw: string, cols: number): Promise<{ lines: string[]; wrapped: boolean[] }> {
+  const term = new Terminal({ cols, rows: 50, scrollback: 10_000, convertEol: true, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(raw, resolve));
+  const buffer = term.buffer.active;
+  const lines: string[] = [];
+  const wrapped: boolean[] = [];
+  for (let i = 0; i < buffer.length; i++) {
+    const line = buffer.getLine(i)!;
+    lines.push(line.translateToString(true));
+    wrapped.push(line.isWrapped);
+  }
+  while (lines.length && lines[lines.length - 1] === '') {
+    lines.pop();
+    wrapped.pop();
+  }
+  term.dispose();
+  return { lines, wrapped };
 }

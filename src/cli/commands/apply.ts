@@ -68,7 +68,15 @@ export async function printApplyResult(ctx: Context, result: ApplyResult): Promi
     return;
   }
   const { renderApplyResult } = await import('../render/apply-result.js');
-  ctx.io.stdout.write(renderApplyResult(result, style(ctx.output.color)));
+  ctx.io.stdout.write(renderApplyResult(result, style(ctx.output.color), { stepsShownAbove: progressShownAbove(ctx) }));
+}
+
+/**
+ * Whether the progress lines (stderr) are in the same place as the result (stdout), right above it:
+ * one terminal, `2>&1`, a CI log. Send them to different places and the result lists the steps itself.
+ */
+function progressShownAbove(ctx: Context): boolean {
+  return !ctx.output.json && ctx.io.sharedOutput();
 }
 
 /** The metadata checker, loaded on first use (the XML stack is not needed before the download). */

@@ -122,7 +122,7 @@ async function applyNow(ctx: Context, config: ResolvedConfig): Promise<ApplyResu
     const progress = await createProgress(ctx);
     const result = await withInterruptNotice(ctx, 'run `sso-setup init` again to resume.', () => applyWithConfig(ctx, config, { dryRun: false, progress }));
     // The steps left to the person are walked through next, one at a time.
-    ctx.io.stderr.write(await renderResult(ctx, result, false));
+    ctx.io.stderr.write(await renderResult(ctx, result));
     return result;
   } catch (error) {
     reportSteps(ctx, error);
@@ -345,9 +345,10 @@ function printCiHelp(ctx: Context, configPath: string, config: ResolvedConfig, s
   ctx.io.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function renderResult(ctx: Context, result: ApplyResult, manualSteps = true): Promise<string> {
+/** Plan and result on stderr, right under the progress lines; the manual steps come in the walk-through. */
+async function renderResult(ctx: Context, result: ApplyResult): Promise<string> {
   const { renderApplyResult } = await import('../render/apply-result.js');
-  return renderApplyResult(result, style(ctx.output.color), { manualSteps });
+  return renderApplyResult(result, style(ctx.output.color), { manualSteps: 'walkthrough', stepsShownAbove: true });
 }
 
 async function readPrevious(ctx: Context, path: string): Promise<RawConfig | undefined> {

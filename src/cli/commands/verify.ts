@@ -75,7 +75,7 @@ export async function verifyWithConfig(
     ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     const { renderVerifyTable } = await import('../render/verify-report.js');
-    ctx.io.stdout.write(renderVerifyTable(report, style(ctx.output.color), Boolean(flags.strict)));
+    ctx.io.stdout.write(renderVerifyTable(report, style(ctx.output.color), Boolean(flags.strict), ctx.io.stdoutColumns()));
   }
   return report.ok ? EXIT.ok : EXIT.failure;
 }

@@ -6,7 +6,20 @@ import type { ApplyResult } from '../../core/apply.js';
 import type { FieldChange } from '../../core/plan.js';
 import type { Style } from '../style.js';
 
-export function renderApplyResult(result: ApplyResult, s: Style, opts: { manualSteps?: boolean } = {}): string {
+export interface ApplyRenderOptions {
+  /**
+   * The steps left to a person: `list` prints them (apply, demo); `walkthrough` only names them,
+   * because the caller walks the person through them when they are due (init).
+   */
+  manualSteps?: 'list' | 'walkthrough';
+  /**
+   * The progress lines (one ✔ per step) are on the same screen, just above: the steps sso-setup did
+   * are then not listed a second time.
+   */
+  stepsShownAbove?: boolean;
+}
+
+export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRenderOptions = {}): string {
   const out: string[] = [];
   const heading = result.dryRun ? 'Plan (dry run: nothing was changed)' : result.changed ? 'Applied' : 'No changes: everything is already as configured';
   out.push(s.bold(heading));
@@ -37,33 +50,66 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: { manualS
 
   const automated = result.steps.filter((x) => x.automated && (x.status === 'done' || x.status === 'unchanged'));
   if (automated.length && !result.dryRun) {
-    out.push('', 'Done by sso-setup:');
-    for (const step of automated) out.push(`  ${s.green('✔')} ${step.title}${step.status === 'unchanged' ? ' (already as configured)' : ''}`);
+    if (opts.stepsShownAbove) {
+      const unchanged = automated.filter((x) => x.status === 'unchanged').length;
+      out.push('', `Done by sso-setup: the steps marked ${s.green('✔')} above${unchanged ? ` (${unchanged} already as configured)` : ''}.`);
+    } else {
+      out.push('', 'Done by sso-setup:');
+      for (const step of automated) out.push(`  ${s.green('✔')} ${step.title}${step.status === 'unchanged' ? ' (already as configured)' : ''}`);
+    }
   }
+  const listed = opts.manualSteps !== 'walkthrough';
   const byPerson = result.steps.filter((x) => !x.automated);
   if (byPerson.length) {
     out.push('', 'By a person:');
     for (const step of byPerson) {
-      const state = step.status === 'unchanged' ? `done earlier (${step.detail ?? 'handed over'})` : 'to do (steps below)';
+      const todo = listed ? 'to do (steps below)' : result.dryRun ? 'to do once the plan is applied (you will be walked through it)' : 'to do (walked through next)';
+      const state = step.status === 'unchanged' ? `done earlier (${step.detail ?? 'handed over'})` : todo;
       out.push(`  ${step.status === 'unchanged' ? s.green('✔') : s.yellow('…')} ${step.title}: ${state}`);
     }
   }
-  if (result.manualSteps?.length && opts.manualSteps !== false) {
+  if (result.manualSteps?.length && listed) {
     out.push('', s.bold('Left to you, in Amplitude:'));
     result.manualSteps.forEach((line, i) => out.push(`  ${i + 1}. ${line}`));
   }
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * A field-level diff, values in full (a fingerprint cut short is no use). A changed object is shown
+ * per field; a changed list item by item (+ added, - removed), one item a line.
+ */
 export function renderDiff(changes: FieldChange[], s: Style, indent: string): string[] {
-  return changes.map((c) => {
-    if (c.before === undefined) return `${indent}${s.green('+')} ${c.field}: ${show(c.after)}`;
-    if (c.after === undefined) return `${indent}${s.red('-')} ${c.field}: ${show(c.before)}`;
-    return `${indent}${s.yellow('~')} ${c.field}: ${show(c.before)} → ${show(c.after)}`;
+  return changes.flatMap((c) => {
+    if ((isRecord(c.before) || c.before === undefined) && (isRecord(c.after) || c.after === undefined) && c.before !== c.after) {
+      const before = c.before ?? {};
+      const after = c.after ?? {};
+      const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => show(before[k]) !== show(after[k]));
+      if (keys.length) return renderDiff(keys.map((k) => ({ field: `${c.field}.${k}`, before: before[k], after: after[k] })), s, indent);
+    }
+    if (Array.isArray(c.before) && Array.isArray(c.after)) {
+      const before = c.before.map(show);
+      const after = c.after.map(show);
+      const removed = before.filter((v) => !after.includes(v));
+      const added = after.filter((v) => !before.includes(v));
+      if (removed.length || added.length) {
+        return [
+          `${indent}${s.yellow('~')} ${c.field}:`,
+          ...removed.map((v) => `${indent}    ${s.red('-')} ${v}`),
+          ...added.map((v) => `${indent}    ${s.green('+')} ${v}`),
+        ];
+      }
+    }
+    if (c.before === undefined) return [`${indent}${s.green('+')} ${c.field}: ${show(c.after)}`];
+    if (c.after === undefined) return [`${indent}${s.red('-')} ${c.field}: ${show(c.before)}`];
+    return [`${indent}${s.yellow('~')} ${c.field}: ${show(c.before)} → ${show(c.after)}`];
   });
 }
 
 function show(v: unknown): string {
-  const text = typeof v === 'string' ? v : JSON.stringify(v);
-  return text.length > 140 ? `${text.slice(0, 137)}...` : text;
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

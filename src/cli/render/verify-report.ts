@@ -2,19 +2,52 @@
  * Renderings of a verify report: a table for people and JUnit XML for CI dashboards.
  */
 import type { CheckResult, VerifyReport } from '../../core/verify.js';
+import { Help } from 'commander';
 import type { Style } from '../style.js';
 
-export function renderVerifyTable(report: VerifyReport, s: Style, strict: boolean): string {
+/**
+ * The table: one check a line (status, id, message), the hint under the message. On a terminal of
+ * known width (`columns`), message and hint are wrapped at word boundaries to it, continuation lines
+ * aligned with the message; otherwise (a pipe, a log, an unknown or tiny width) each stays one line.
+ */
+export function renderVerifyTable(report: VerifyReport, s: Style, strict: boolean, columns?: number): string {
   const mark = (c: CheckResult) =>
     ({ pass: s.green('PASS'), warn: strict ? s.red('WARN') : s.yellow('WARN'), fail: s.red('FAIL'), skip: s.dim('SKIP') })[c.status];
   const idWidth = Math.max(...report.checks.map((c) => c.id.length));
+  // "PASS  credentials      message": the message starts after the 4-letter status, the id and two gaps.
+  const indent = ' '.repeat(4 + 2 + idWidth + 2);
+  const block = (text: string, paint: (line: string) => string = (line) => line) =>
+    wrapText(text, columns === undefined ? undefined : columns - indent.length).map((line) => paint(line)).join(`\n${indent}`);
   const lines = report.checks.map((c) => {
-    const head = `${mark(c)}  ${c.id.padEnd(idWidth)}  ${c.message}`;
-    return c.hint && (c.status === 'fail' || c.status === 'warn') ? `${head}\n      ${' '.repeat(idWidth)}${s.dim(`→ ${c.hint}`)}` : head;
+    const head = `${mark(c)}  ${c.id.padEnd(idWidth)}  ${block(c.message)}`;
+    return c.hint && (c.status === 'fail' || c.status === 'warn') ? `${head}\n${indent}${block(`→ ${c.hint}`, s.dim)}` : head;
   });
   const counts = (['pass', 'warn', 'fail', 'skip'] as const).map((st) => `${report.checks.filter((c) => c.status === st).length} ${st}`).join(', ');
   const verdict = report.ok ? s.green('SSO is healthy') : s.red('SSO needs attention');
   return `${lines.join('\n')}\n\n${verdict} (${counts}${strict ? '; --strict: warnings fail' : ''})\n`;
+}
+
+/** Below this many columns for the text itself, wrapping makes a ribbon of words: leave it to the terminal. */
+const MIN_TEXT_COLUMNS = 30;
+
+/**
+ * Lines of at most `width` columns, broken at spaces (commander's wrapping, as in the help pages);
+ * a word longer than a line (a long URL) starts a line and is cut into line-sized pieces, so the
+ * column stays aligned instead of the terminal wrapping it to the left edge.
+ */
+export function wrapText(text: string, width: number | undefined): string[] {
+  if (width === undefined || width < MIN_TEXT_COLUMNS) return [text];
+  const help = new Help();
+  help.minWidthToWrap = MIN_TEXT_COLUMNS;
+  return help
+    .boxWrap(text, width)
+    .split('\n')
+    .flatMap((line) => {
+      const chars = [...line];
+      const pieces: string[] = [];
+      for (let i = 0; i < chars.length; i += width) pieces.push(chars.slice(i, i + width).join(''));
+      return pieces.length ? pieces : [line];
+    });
 }
 
 /** JUnit XML: one testcase per check; fail (and warn under --strict) is a failure, skip is skipped. */
