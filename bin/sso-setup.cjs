@@ -23,7 +23,7 @@ if (help !== undefined) {
 }
 
 function helpPage(args) {
-  if (args.length > 0 && !args.includes('--help') && !args.includes('-h')) return undefined;
+  if (args.length > 0 && args[0] !== 'help' && !args.includes('--help') && !args.includes('-h')) return undefined;
   try {
     const pages = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '..', 'dist', 'cli', 'help.json'), 'utf8'));
     return Object.hasOwn(pages, args.join('\u0000')) ? pages[args.join('\u0000')] : undefined;

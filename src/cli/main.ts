@@ -56,7 +56,7 @@ export async function main(argv: string[], deps: MainDeps = {}): Promise<ExitCod
   const program = buildProgram(io, run);
 
   if (argv.length === 0) {
-    io.stdout.write(program.helpInformation());
+    program.outputHelp();
     return EXIT.ok;
   }
   try {
@@ -96,16 +96,17 @@ export function buildProgram(io: IO, run: CommandRunner): Command {
 }
 
 /**
- * Every argv that only asks for help (`[]`, `--help`, `-h`, `<command> --help`, …), for the build
- * to render once (scripts/build.mjs) and the launcher to print without loading the CLI.
+ * Every argv that only asks for help (`[]`, `--help`, `-h`, `<command> --help`, `help <command>`,
+ * …), for the build to render once (scripts/build.mjs) and the launcher to print without loading
+ * the CLI.
  */
 export function helpRequests(): string[][] {
   const program = buildProgram({ stdout: { write: () => undefined }, stderr: { write: () => undefined } } as unknown as IO, async () => undefined);
-  const out: string[][] = [[], ['--help'], ['-h']];
+  const out: string[][] = [[], ['--help'], ['-h'], ['help']];
   const walk = (cmd: Command, path: string[]) => {
     for (const sub of cmd.commands) {
       const p = [...path, sub.name()];
-      out.push([...p, '--help'], [...p, '-h']);
+      out.push([...p, '--help'], [...p, '-h'], ['help', ...p]);
       walk(sub, p);
     }
   };
@@ -120,7 +121,8 @@ function toSsoError(error: unknown): unknown {
     return new SsoError('OK', '', { exit: EXIT.ok, silent: true });
   }
   if (error.code === 'commander.help') {
-    return new SsoError('USAGE', '', { exit: EXIT.usage, silent: true });
+    // Commander showed a help page: asked for (exit 0), or a command group called without its subcommand (exit 2).
+    return new SsoError('USAGE', '', { exit: error.exitCode === 0 ? EXIT.ok : EXIT.usage, silent: true });
   }
   const message = error.message.replace(/^error:\s*/i, '');
   return usageError(`USAGE_${error.code.replace(/^commander\./, '').replace(/([A-Z])/g, '_$1').toUpperCase()}`, message);

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { INPUTS, SETUP_INPUTS } from '../config/inputs.js';
-import type { ExitCode } from '../errors.js';
+import { EXIT, usageError, type ExitCode } from '../errors.js';
 import type { Context } from './context.js';
 
 /**
@@ -156,6 +156,45 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .action(async (source: string, opts: Record<string, unknown>) =>
       run('metadata check', async (ctx) => (await import('./commands/metadata-check.js')).runMetadataCheck(ctx, source, opts)),
     );
+  // `metadata help` would be commander's own help command; `sso-setup help metadata check` is ours.
+  metadata.helpCommand(false);
+
+  program
+    .command('help')
+    .argument('[command...]', 'the command, e.g. apply or metadata check')
+    .summary('show the help of a command (the same as <command> --help)')
+    .description('Show the help of a command, the same page as `sso-setup <command> --help`; without a command, this overview.')
+    .addHelpText('after', examples(['sso-setup help apply', 'sso-setup help metadata check']))
+    .action(async (words: string[]) => run('help', async () => showHelp(program, words)));
+}
+
+/** `help [command...]`: that command's help page on stdout, exit 0, as `git help x` and `gh help x` do. */
+function showHelp(program: Command, words: string[]): ExitCode {
+  let command = program;
+  for (const [i, word] of words.entries()) {
+    const sub = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (!sub) {
+      const parent = ['sso-setup', ...words.slice(0, i)].join(' ');
+      const known = command.commands.map((c) => c.name()).filter((name) => name !== 'help');
+      // The example is the command that starts most like the word typed ("aply" -> apply).
+      const shared = (name: string) => {
+        let k = 0;
+        while (k < name.length && name[k] === word[k]) k++;
+        return k;
+      };
+      const likely = known.reduce((best, name) => (shared(name) > shared(best) ? name : best), known[0] ?? '');
+      throw usageError(
+        'USAGE_UNKNOWN_COMMAND',
+        `unknown command '${words.slice(0, i + 1).join(' ')}'`,
+        known.length
+          ? `Commands of '${parent}': ${known.join(', ')}; e.g. 'sso-setup help ${[...words.slice(0, i), likely].join(' ')}'.`
+          : `'${parent}' has no subcommands; see 'sso-setup help ${words.slice(0, i).join(' ')}'.`,
+      );
+    }
+    command = sub;
+  }
+  command.outputHelp();
+  return EXIT.ok;
 }
 
 /** Adds the Auth0/Amplitude inputs (flag + env var in the help) shared by the setup commands. */
@@ -176,10 +215,12 @@ export function examples(lines: string[]): string {
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0  success (warnings allowed)
-  1  the job failed, or a check failed
-  2  usage or configuration error
-  130  interrupted (Ctrl-C) or a confirmation was declined
+  0    success (warnings allowed)
+  1    the job failed, or a check failed
+  2    usage or configuration error
+  130  interrupted (Ctrl-C, SIGINT) or a confirmation was declined
+  143  stopped by SIGTERM
+  129  the terminal hung up, or output could no longer be written (141: its reader went away)
 `;
 
 export function parseNonNegativeInt(value: string): number {

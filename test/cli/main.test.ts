@@ -41,6 +41,38 @@ describe('the program', () => {
   });
 });
 
+describe('sso-setup help [command]', () => {
+  it('prints the help of that command and exits 0, the same page as <command> --help; alone, the overview', async () => {
+    const pairs = [
+      [['help'], ['--help']],
+      [[], ['--help']],
+      [['help', 'apply'], ['apply', '--help']],
+      [['help', 'metadata', 'check'], ['metadata', 'check', '--help']],
+    ];
+    for (const [asked, page] of pairs) {
+      // Through the launcher (pages rendered at build time) and in-process (the command itself).
+      for (const r of [await spawnCli(asked!), await runCli(asked!)]) {
+        expect([asked, r.exitCode, r.stderr]).toEqual([asked, 0, '']);
+        expect(r.stdout).toBe((await runCli(page!)).stdout);
+      }
+    }
+    expect((await runCli(['--help'])).stdout).toContain('  help [command...]  show the help of a command (the same as <command> --help)');
+  });
+
+  it('an unknown command is a usage error (exit 2) whose hint lists the commands there are', async () => {
+    const r = await spawnCli(['help', 'aply']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("error: unknown command 'aply'\nCommands of 'sso-setup': init, apply, verify, destroy, demo, sandbox, metadata; e.g. 'sso-setup help apply'.\n");
+    const sub = await runCli(['help', 'metadata', 'chek']);
+    expect(sub.exitCode).toBe(2);
+    expect(sub.stderr).toContain("Commands of 'sso-setup metadata': check; e.g. 'sso-setup help metadata check'.");
+    const leaf = await runCli(['help', 'apply', 'now']);
+    expect(leaf.exitCode).toBe(2);
+    expect(leaf.stderr).toContain("'sso-setup apply' has no subcommands; see 'sso-setup help apply'.");
+  });
+});
+
 describe('help pages rendered at build time (dist/cli/help.json)', () => {
   it('are exactly what the program prints, for every command', async () => {
     const { readFileSync } = await import('node:fs');

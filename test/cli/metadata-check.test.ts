@@ -252,8 +252,8 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
     });
   }
 
-  it('--help loads no package at all: the page was rendered at build time', async () => {
-    const { exitCode, modules } = await loadedModules(['--help']);
+  it.each([[['--help']], [['help', 'apply']]])('%j loads no package at all: the page was rendered at build time', async (argv) => {
+    const { exitCode, modules } = await loadedModules(argv);
     expect(exitCode).toBe(0);
     expect(modules.some((m) => m.endsWith('bin/sso-setup.cjs'))).toBe(true); // the hook does see loads
     expect(modules.filter((m) => m.includes('node_modules/') || m.endsWith('bundle-loader.cjs'))).toEqual([]);
