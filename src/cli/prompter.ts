@@ -16,7 +16,7 @@ export interface Choice<T extends string> {
 export interface Prompter {
   confirm(message: string, defaultValue: boolean): Promise<boolean>;
   input(message: string, opts?: { default?: string; validate?: (value: string) => true | string }): Promise<string>;
-  /** Masked input; never echoed, never stored. */
+  /** Hidden input: nothing is echoed, not even one mask character per key (that would tell its length); never stored. */
   secret(message: string, opts?: { validate?: (value: string) => true | string }): Promise<string>;
   select<T extends string>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T>;
 }
@@ -59,7 +59,8 @@ export function createPrompter(ctx: Context): Prompter {
       ),
     secret: async (message, opts = {}) =>
       ask(async () => {
-        const value = await (await prompts()).password({ message, mask: '*', ...(opts.validate ? { validate: opts.validate } : {}) }, context);
+        // No `mask`: inquirer then shows "[input is masked]" and echoes nothing.
+        const value = await (await prompts()).password({ message, ...(opts.validate ? { validate: opts.validate } : {}) }, context);
         ctx.secrets.add(value);
         return value;
       }),

@@ -146,7 +146,7 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
     error('application.name', namePick?.origin ?? 'default', 'the application name must be 1-128 characters without < or >', 'Auth0 refuses such names; choose another with --app-name.');
   }
 
-  if (diagnostics.some((d) => d.severity === 'error') || !domain || !clientIdPick || !secret || !orgPick || !delivery || !baseUrl) {
+  if (diagnostics.some((d) => d.severity === 'error') || !domain || !domainPick || !clientIdPick || !secret || !orgPick || !delivery || !baseUrl) {
     return { diagnostics };
   }
 
@@ -160,6 +160,7 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
       baseUrl: auth0BaseUrl(domain),
       clientId: clientIdPick.value,
       clientSecret: secret.value,
+      origins: { domain: domainPick.origin, clientId: clientIdPick.origin, clientSecret: secret.origin },
     },
     amplitude: { orgId: orgPick.value, baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery },
     application: { name },
@@ -191,7 +192,8 @@ function pickSecret(
       error(field, fromFile.origin, 'the secret file is empty', 'Write the secret into the file, on one line.');
       return undefined;
     }
-    return { value, source: fromFile.origin === 'stdin' ? 'stdin' : 'file', origin: fromFile.origin };
+    const source = fromFile.origin === 'stdin' || fromFile.origin === 'prompt' ? fromFile.origin : 'file';
+    return { value, source, origin: fromFile.origin };
   }
   if (flagValue && flagName) {
     warn(field, flagName, 'a secret passed as a flag is visible in the process list and shell history', `Use ${envName} or ${flagName}-file instead.`);

@@ -45,7 +45,7 @@ export interface SamlSettings {
   signResponse: boolean;
 }
 
-export type ValueSource = 'file' | 'env' | 'flag' | 'stdin' | 'default' | 'derived';
+export type ValueSource = 'file' | 'env' | 'flag' | 'stdin' | 'prompt' | 'default' | 'derived';
 
 export type SpDelivery =
   | { kind: 'endpoint'; url: string; token: string }
@@ -59,6 +59,12 @@ export interface ResolvedConfig {
     baseUrl: string;
     clientId: string;
     clientSecret: string;
+    /**
+     * Where the domain and the credentials came from, named as in config errors (`env AUTH0_DOMAIN`,
+     * `--auth0-client-id`, `sso-setup.json auth0.clientId`, `stdin`, `prompt`): an error about
+     * them points there.
+     */
+    origins: { domain: string; clientId: string; clientSecret: string };
   };
   amplitude: {
     orgId: string;

@@ -4,7 +4,7 @@
  * is exactly one retry layer, as in auth0-cli).
  *
  * Retried: 429 (waiting for Retry-After or x-ratelimit-reset), 5xx and connection failures, with
- * bounded exponential backoff and jitter. A request that may not be repeated safely (a POST that
+ * bounded exponential backoff and jitter; not a host name that does not exist. A request that may not be repeated safely (a POST that
  * creates something) is retried only when it provably never reached the server (429, connection
  * refused); `apply` re-plans on the next run instead.
  */
@@ -48,7 +48,12 @@ export const DEFAULT_MAX_ATTEMPTS = 4;
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 /** Errors that mean the request never reached the server, so even a POST may be repeated. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+const NEVER_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+/**
+ * Errors no retry can help: the name does not exist (DNS NXDOMAIN; a mistyped domain). A resolver
+ * that cannot answer right now says EAI_AGAIN instead, which is retried.
+ */
+const PERMANENT = new Set(['ENOTFOUND']);
 
 export class HttpTimeoutError extends Error {
   constructor(
@@ -108,7 +113,7 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       }
       const code = errorCode(failure);
       // A closed dispatcher means the process is shutting down: retrying cannot help.
-      if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED') throw failure;
+      if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED' || (code !== undefined && PERMANENT.has(code))) throw failure;
       if (last || !(repeatable || (code !== undefined && NEVER_SENT.has(code)))) throw failure;
       const waitMs = backoffMs(attempt, baseDelayMs);
       options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, reason: describeFailure(failure) });
@@ -192,8 +197,9 @@ export function describeFailure(error: unknown): string {
     case 'UND_ERR_SOCKET':
       return 'connection dropped';
     case 'ENOTFOUND':
+      return 'no such host (DNS)';
     case 'EAI_AGAIN':
-      return 'host not found';
+      return 'DNS lookup failed for now';
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connect timed out';
     default: {

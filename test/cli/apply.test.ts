@@ -166,10 +166,16 @@ describe('apply: failures, retries and re-runs', () => {
     const r = await run(sb, ['apply'], { AUTH0_CLIENT_SECRET: canary });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('error: Auth0 refused a Management API token');
-    expect(r.stderr).toContain('AUTH0_CLIENT_SECRET');
+    // The hint names where each value came from.
+    expect(r.stderr).toContain('Check the client ID (env AUTH0_CLIENT_ID) and the client secret (env AUTH0_CLIENT_SECRET) against Auth0 > Applications');
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout + r.stderr).not.toContain(canary);
     expect(markedClients(sb)).toHaveLength(0);
+
+    writeFileSync(join(cwd, 'secret.txt'), canary);
+    const fromFile = await run(sb, ['apply', '--auth0-client-secret-file', 'secret.txt', '--auth0-client-id', sb.env.AUTH0_CLIENT_ID!], { AUTH0_CLIENT_SECRET: '' });
+    expect(fromFile.exitCode).toBe(1);
+    expect(fromFile.stderr).toContain('Check the client ID (--auth0-client-id) and the client secret (--auth0-client-secret-file secret.txt) against');
   });
 
   it('a missing scope gives an error that names the scope, before changing anything', async () => {

@@ -73,7 +73,11 @@ describe('init', () => {
     await pty.type(KEY.enter); // manual upload (the default)
     await pty.answer('Name of the Auth0 application', '');
     await pty.waitFor('Plan (dry run: nothing was changed)');
-    await pty.answer('Apply this plan?', 'y');
+    const plan = await pty.waitFor('Apply this plan?');
+    // The steps in Amplitude are shown once, when they are due (after the apply), not in the plan.
+    expect(plan).toContain('Upload the metadata file in Amplitude: to do once the plan is applied (you will be walked through it)');
+    expect(plan).not.toContain('Upload Metadata File');
+    await pty.type('y', KEY.enter);
     await pty.waitFor('Now the part Amplitude does not let a program do');
     const steps = await pty.waitFor('Have you uploaded the file and clicked Save?');
     expect(steps).toContain('Settings > Organization settings > Access & SSO Settings');
@@ -84,6 +88,7 @@ describe('init', () => {
     expect(tail).toContain('sso-setup apply --config sso-setup.json');
     expect(tail).toContain('AUTH0_CLIENT_SECRET');
     expect(await pty.exited).toBe(0);
+    expect(pty.screen.split('Upload Metadata File: choose').length - 1).toBe(1);
 
     expect(markedClients(sb)).toHaveLength(1);
     const file = join(cwd, `amplitude-idp-metadata-${sb.amplitude.orgId}.xml`);
@@ -200,14 +205,23 @@ describe('init: credentials and the endpoint delivery', () => {
     const pty = start();
     await answerTenant(pty, sb, 'wrong-secret-value-123456');
     await pty.waitFor('Auth0 refused a Management API token');
+    // The hint points at what was typed, not at environment variables nobody set.
+    const refusal = await pty.waitFor('Management API client ID');
+    expect(refusal).toContain('Check the client ID and secret you entered against Auth0 > Applications');
+    expect(refusal).not.toContain('AUTH0_CLIENT');
     // Asked again; the client ID is offered as the default.
-    await pty.answer('Management API client ID', '');
+    await pty.type(KEY.enter);
     await pty.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
     await pty.waitFor('Credentials work');
     await pty.waitFor('Amplitude org ID');
     await pty.type(KEY.ctrlC);
     expect(await pty.exited).toBe(130);
     expect(pty.screen).not.toContain('wrong-secret-value-123456');
+    // Nothing is echoed for a secret, not even one mask character per key (that would tell its length).
+    const secretLines = pty.screen.split('\n').filter((l) => l.includes('client secret (hidden)'));
+    expect(secretLines.length).toBeGreaterThanOrEqual(2);
+    for (const line of secretLines) expect(line).not.toContain('*');
+    expect(pty.screen).toContain('[input is masked]');
   });
 
   it('a missing scope is named with how to grant it; after granting, a retry goes on', async () => {

@@ -25,6 +25,8 @@ describe('resolveConfig', () => {
       baseUrl: 'https://acme.us.auth0.com',
       clientId: ENV.AUTH0_CLIENT_ID,
       clientSecret: ENV.AUTH0_CLIENT_SECRET,
+      // Named as config errors name them: an error about a value can point at where it was set.
+      origins: { domain: 'env AUTH0_DOMAIN', clientId: 'env AUTH0_CLIENT_ID', clientSecret: 'env AUTH0_CLIENT_SECRET' },
     });
     expect(c.amplitude.entityId).toBe('https://amplitude.com/saml/2/metadata/123456');
     expect(c.amplitude.acsUrl).toBe('https://amplitude.com/saml/2/acs/123456');
@@ -97,6 +99,20 @@ describe('resolveConfig', () => {
       secretFiles: { auth0ClientSecret: { value: 'file-secret-123456', origin: '--auth0-client-secret-file s.txt' } },
     });
     expect(errorsOf(twice)[0]!.message).toContain('given twice');
+  });
+
+  it('records where each Auth0 value came from: a flag, the config file, a secret file, a prompt', () => {
+    const fromFile = resolve({
+      env: { ...ENV, AUTH0_CLIENT_ID: '', AUTH0_CLIENT_SECRET: '' },
+      flags: { auth0Domain: 'acme.eu.auth0.com' },
+      file: { path: 'sso-setup.json', text: JSON.stringify({ auth0: { clientId: 'file-client-id' } }) },
+      secretFiles: { auth0ClientSecret: { value: 'file-secret-123456', origin: '--auth0-client-secret-file s.txt' } },
+    });
+    expect(fromFile.config!.auth0.origins).toEqual({ domain: '--auth0-domain', clientId: 'sso-setup.json auth0.clientId', clientSecret: '--auth0-client-secret-file s.txt' });
+    expect(fromFile.config!.sources['auth0.clientSecret']).toBe('file');
+    const typed = resolve({ env: { ...ENV, AUTH0_CLIENT_SECRET: '' }, secretFiles: { auth0ClientSecret: { value: 'typed-secret-123456', origin: 'prompt' } } });
+    expect(typed.config!.auth0.origins.clientSecret).toBe('prompt');
+    expect(typed.config!.sources['auth0.clientSecret']).toBe('prompt');
   });
 
   it('uses endpoint delivery when an SP endpoint is configured, and needs its token', () => {

@@ -111,6 +111,22 @@ describe('createHttpClient', () => {
     expect(notices.map((n) => n.reason)).toEqual(['connection refused', 'connection refused']);
   });
 
+  it('fails at once on a host name that does not exist (DNS ENOTFOUND), but retries a resolver that cannot answer now (EAI_AGAIN)', async () => {
+    // Errors shaped as undici's fetch reports a failed lookup: the cause carries getaddrinfo's code.
+    const lookupFailure = (code: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(`getaddrinfo ${code} acme.us.auth0.invalid`), { code }) });
+    for (const [code, attempts] of [['ENOTFOUND', 1], ['EAI_AGAIN', 4]] as const) {
+      let calls = 0;
+      const { http, notices } = client({
+        fetchImpl: async () => {
+          calls++;
+          throw lookupFailure(code);
+        },
+      });
+      await expect(http('https://acme.us.auth0.invalid/oauth/token', { method: 'POST', body: 'a=b' })).rejects.toThrow('fetch failed');
+      expect([code, calls, notices.length]).toEqual([code, attempts, attempts - 1]);
+    }
+  });
+
   it('never follows redirects on its own', async () => {
     handler = (_req, res) => res.writeHead(302, { location: 'http://evil.example/' }).end();
     const { http } = client();

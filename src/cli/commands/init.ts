@@ -69,9 +69,11 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
       appName,
     };
     const config = resolveAnswers(answers, creds.clientSecret, delivery.kind === 'endpoint' ? delivery.token : undefined, previous);
+    config.auth0.origins = { domain: 'prompt', ...creds.origins };
 
     say('');
     const plan = await applyWithConfig(ctx, config, { dryRun: true });
+    // The steps left to the person are shown once, when they are due (after the apply).
     ctx.io.stderr.write(await renderResult(ctx, plan));
     const converged = !plan.changed && plan.idp.action === 'none' && plan.sp.action === 'none';
     await writeConfig(ctx, configPath, configFileFor(answers, previous ?? {}));
@@ -161,16 +163,19 @@ async function askCredentials(
   previous: RawConfig | undefined,
   say: (t?: string) => void,
   s: Style,
-): Promise<{ clientId: string; clientSecret: string }> {
+): Promise<{ clientId: string; clientSecret: string; origins: { clientId: string; clientSecret: string } }> {
   const envId = ctx.env[ENV.auth0ClientId];
   const envSecret = ctx.env[ENV.auth0ClientSecret];
   let offerEnv = Boolean(envId && envSecret);
   let clientId = flags.auth0ClientId ?? previous?.auth0?.clientId ?? envId;
   for (;;) {
     let secret: string;
+    // Where the values came from, so a refusal points at them (not at variables nobody set).
+    let origins = { clientId: 'prompt', clientSecret: 'prompt' };
     if (offerEnv && (await prompter.confirm(`Use the Management API credentials in ${ENV.auth0ClientId} (${envId}) and ${ENV.auth0ClientSecret}?`, true))) {
       clientId = envId!;
       secret = envSecret!;
+      origins = { clientId: `env ${ENV.auth0ClientId}`, clientSecret: `env ${ENV.auth0ClientSecret}` };
     } else {
       offerEnv = false;
       say(s.dim('A machine-to-machine application authorised for the Auth0 Management API (Applications > APIs > Auth0 Management API).'));
@@ -178,7 +183,7 @@ async function askCredentials(
       secret = await prompter.secret('Management API client secret (hidden)', { validate: (v) => (v.trim() ? true : 'Paste the client secret.') });
     }
     ctx.secrets.add(secret);
-    const admin = createAuth0Admin({ ...tenant, clientId: clientId.trim(), clientSecret: secret.trim() }, http, ctx.secrets);
+    const admin = createAuth0Admin({ ...tenant, clientId: clientId.trim(), clientSecret: secret.trim(), origins: { domain: 'prompt', ...origins } }, http, ctx.secrets);
     try {
       const session = await admin.connect();
       requireScopes(session.scopes, INIT_SCOPES, 'set up SSO');
@@ -186,7 +191,7 @@ async function askCredentials(
       if (session.scopes.length && !session.scopes.includes(SCOPES.readSigningKeys)) {
         say(`${s.yellow('!')} Without ${SCOPES.readSigningKeys}, \`verify\` cannot warn about signing-key rotations.`);
       }
-      return { clientId: clientId.trim(), clientSecret: secret.trim() };
+      return { clientId: clientId.trim(), clientSecret: secret.trim(), origins };
     } catch (error) {
       if (!(error instanceof SsoError)) throw error;
       say(`${s.red('✖')} ${error.message}`);
@@ -203,7 +208,7 @@ async function askCredentials(
           );
           if (next === 'other') break;
           // Same credentials again: nothing to re-type.
-          if (await retrySame(admin, say, s)) return { clientId: clientId.trim(), clientSecret: secret.trim() };
+          if (await retrySame(admin, say, s)) return { clientId: clientId.trim(), clientSecret: secret.trim(), origins };
         }
         offerEnv = false;
         continue;

@@ -9,9 +9,9 @@
  */
 import type { ClientsClient } from 'auth0/clients';
 import type { SigningClient } from 'auth0/keys/signing';
-import { SsoError } from '../../errors.js';
+import { EXIT, SsoError } from '../../errors.js';
 import type { SecretRegistry } from '../../secrets.js';
-import { describeFailure, HttpTimeoutError, type FetchLike } from '../../http/client.js';
+import { describeFailure, errorCode, HttpTimeoutError, type FetchLike } from '../../http/client.js';
 import type { Auth0Client, ClientWrite, IdpAdmin, IdpSession, SigningKeyInfo } from '../../core/ports.js';
 import { downloadDocument } from '../../http/download.js';
 import { grantHint } from './scopes.js';
@@ -21,6 +21,8 @@ export interface Auth0Connection {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
+  /** Where each value came from (`env AUTH0_CLIENT_ID`, `--auth0-domain`, `prompt` …), so a hint points there. */
+  origins?: { domain?: string; clientId?: string; clientSecret?: string };
 }
 
 /** Metadata documents are a few KiB; anything near this is not Auth0 metadata. */
@@ -186,7 +188,7 @@ async function requestToken(conn: Auth0Connection, http: FetchLike, secrets: Sec
       {
         hint: notAuthorised
           ? 'Auth0 > Applications > APIs > Auth0 Management API > Machine to Machine Applications: authorise your application.'
-          : 'Check AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET (Auth0 > Applications > your machine-to-machine app > Settings), and that the app is authorised for the Auth0 Management API.',
+          : `Check ${credentialsNamed(conn)} against Auth0 > Applications > (your machine-to-machine app) > Settings, and that the app is authorised for the Auth0 Management API.`,
       },
     );
   }
@@ -194,15 +196,36 @@ async function requestToken(conn: Auth0Connection, http: FetchLike, secrets: Sec
     throw new SsoError('AUTH0_RATE_LIMITED', `Auth0 rate-limited the token request at ${conn.domain}`, { hint: 'Wait a minute and run again.' });
   }
   throw new SsoError('AUTH0_TOKEN_FAILED', `could not get a Management API token from ${url} (HTTP ${response.status})`, {
-    hint: response.status === 404 ? `Check AUTH0_DOMAIN: ${conn.domain} does not look like an Auth0 tenant.` : 'Run again; if it persists, check https://status.auth0.com.',
+    hint: response.status === 404 ? `Check ${named('Auth0 domain', conn.origins?.domain)}: ${conn.domain} does not look like an Auth0 tenant.` : 'Run again; if it persists, check https://status.auth0.com.',
   });
 }
 
 function unreachable(conn: Auth0Connection, error: unknown): SsoError {
+  const domain = named('Auth0 domain', conn.origins?.domain);
+  if (errorCode(error) === 'ENOTFOUND') {
+    // A name that does not resolve is not a passing failure: no retry, and the likely cause first.
+    return new SsoError('AUTH0_DOMAIN_NOT_FOUND', `the Auth0 domain ${conn.domain} does not exist (DNS: no such host)`, {
+      exit: EXIT.usage,
+      hint: `Check ${domain} for a typo: a tenant's domain looks like acme.us.auth0.com (Auth0 > Settings, or a custom domain).`,
+      cause: error,
+    });
+  }
   return new SsoError('AUTH0_UNREACHABLE', `could not reach Auth0 at ${conn.baseUrl}: ${describeFailure(error)}`, {
-    hint: 'Check AUTH0_DOMAIN and your network; sso-setup retried before giving up.',
+    hint: `Check ${domain} and your network; sso-setup retried before giving up.`,
     cause: error,
   });
+}
+
+/** "the client ID (env AUTH0_CLIENT_ID)", "the client ID you entered": a value named with where it came from. */
+function named(what: string, origin: string | undefined): string {
+  if (origin === undefined) return `the ${what}`;
+  return origin === 'prompt' ? `the ${what} you entered` : `the ${what} (${origin})`;
+}
+
+function credentialsNamed(conn: Auth0Connection): string {
+  const { clientId, clientSecret } = conn.origins ?? {};
+  if (clientId === 'prompt' && clientSecret === 'prompt') return 'the client ID and secret you entered';
+  return `${named('client ID', clientId)} and ${named('client secret', clientSecret)}`;
 }
 
 /** Turns an SDK or network error into an SsoError with a hint that names the fix. */
