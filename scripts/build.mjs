@@ -32,6 +32,9 @@ const EXTERNAL = [
   'samlp',
   'saml',
   '@node-saml/node-saml',
+  // The login walk's HTML parser and cookie jar: only `verify` (login checks) and `demo` load them.
+  'parse5',
+  'tough-cookie',
 ];
 
 const started = Date.now();

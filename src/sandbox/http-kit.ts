@@ -2,7 +2,19 @@
  * Small helpers the sandbox servers share: bounded body reading, JSON/HTML/form responses.
  * Plain node:http, no framework, so the emulators answer exactly what we tell them to.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+
+/** A TLS server identity: the certificate chain and its key, PEM. */
+export interface TlsIdentity {
+  cert: string;
+  key: string;
+}
+
+/** An http server, or https with `tls`; keep-alive short so tests and Ctrl-C end promptly. */
+export function createSandboxServer(tls?: TlsIdentity): Server {
+  return tls ? createHttpsServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 5_000 }) : createHttpServer({ keepAliveTimeout: 5_000 });
+}
 
 /** Auth0 documents a 1 MB payload limit for every Management API endpoint. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -42,7 +54,7 @@ export function sendHtml(res: ServerResponse, status: number, html: string, head
   sendText(res, status, html, 'text/html; charset=utf-8', headers);
 }
 
-export function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
+export function redirect(res: ServerResponse, location: string, headers: Record<string, string | string[]> = {}): void {
   res.writeHead(302, { location, 'content-length': 0, ...headers });
   res.end();
 }
@@ -64,4 +76,16 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   if (!h) return undefined;
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   return m?.[1];
+}
+
+/** The `Cookie` request header as name → value (RFC 6265 §5.4: `name=value` pairs joined by "; "). */
+export function requestCookies(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    const name = pair.slice(0, eq).trim();
+    if (!(name in out)) out[name] = pair.slice(eq + 1).trim();
+  }
+  return out;
 }

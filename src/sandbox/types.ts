@@ -4,6 +4,9 @@
  * sandbox and demo commands do).
  */
 import type { Faults, FaultOptions } from './faults.js';
+import type { TlsIdentity } from './http-kit.js';
+
+export type { TlsIdentity } from './http-kit.js';
 
 /** Token-bucket settings, as Auth0 describes its rate limits (burst = bucket size). */
 export interface RateLimitSettings {
@@ -39,6 +42,10 @@ export interface Auth0EmulatorOptions {
   tokenLifetimeSeconds?: number;
   /** Clock for token expiry and certificate dates (tests move it). */
   now?: () => Date;
+  /** Serve https with this certificate (`sandbox --tls`); plain http when absent. */
+  tls?: TlsIdentity;
+  /** Host name in the tenant's domain and URLs (default: `host`); with TLS one the certificate covers. */
+  publicHost?: string;
 }
 
 /** The machine-to-machine application the CLI authenticates as. */
@@ -83,9 +90,9 @@ export interface Auth0TenantControl {
 }
 
 export interface Auth0Emulator {
-  /** `127.0.0.1:PORT`: what AUTH0_DOMAIN is set to. */
+  /** `127.0.0.1:PORT` (with TLS `localhost:PORT`): what AUTH0_DOMAIN is set to. */
   readonly domain: string;
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT` (with TLS `https://localhost:PORT`). */
   readonly baseUrl: string;
   readonly port: number;
   readonly management: ManagementApp;
@@ -112,6 +119,10 @@ export interface AmplitudeEmulatorOptions {
   emailPolicy?: 'subject' | 'lookup';
   /** Clock skew the ACS tolerates on assertion times, ms (default 30 000). */
   acceptedClockSkewMs?: number;
+  /** Serve https with this certificate; plain http when absent. */
+  tls?: TlsIdentity;
+  /** Host name in the org's URLs (default: `host`). */
+  publicHost?: string;
 }
 
 /** What the SP holds after a successful upload through the settings endpoint. */

@@ -56,3 +56,14 @@ export function managementApi(emu: Auth0Emulator, token: string): Api {
     return request(`${emu.baseUrl}/api/v2${path}`, init);
   };
 }
+
+/**
+ * The `Cookie` header for what a response set (each Set-Cookie's name=value): enough to carry the
+ * sandbox's login session (`auth0`, `auth0_compat`) through a hand-driven login in a test.
+ */
+export function cookieHeaderFrom(res: { headers: Headers }): string {
+  return res.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0]!.trim())
+    .join('; ');
+}

@@ -2,32 +2,20 @@
  * The browserless SAML web login against a small local IdP/SP that uses an identifier-first login
  * (user name, then password, as Auth0's New Universal Login can), cookies, and relative redirects.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { closeSharedDispatcher } from '../../src/http/agent.js';
 import { createHttpClient } from '../../src/http/client.js';
-import { parseForms } from '../../src/login/html-form.js';
 import { webLogin } from '../../src/login/web-login.js';
+import { readForm as body, useLocalServer } from '../helpers/local-server.js';
 
-let server: Server;
-let origin: string;
 const PASSWORD = 'correct horse';
-
-async function body(req: IncomingMessage): Promise<URLSearchParams> {
-  let text = '';
-  for await (const chunk of req) text += String(chunk);
-  return new URLSearchParams(text);
-}
-
-beforeAll(async () => {
-  server = createServer((req, res) => void route(req, res));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const local = useLocalServer(route);
+let origin: string;
+beforeAll(() => {
+  origin = local().origin;
 });
 afterAll(async () => {
   await closeSharedDispatcher();
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
 });
 
 async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -102,18 +90,5 @@ describe('webLogin', () => {
 
     const away = await webLogin({ http: http(), startUrl: `${origin}/samlp/elsewhere`, allowedOrigins: [origin] });
     expect(away).toMatchObject({ outcome: 'failed', code: 'LOGIN_OFF_SITE' });
-  });
-});
-
-describe('parseForms', () => {
-  it('reads action, method and fields, decoding character references, in either quote style', () => {
-    const [form] = parseForms(`<FORM METHOD=post action='/x?a=1&amp;b=2'><input name="v" value="&quot;q&quot; &#x41;&#66;"><input type=submit value=Go><input value="no name"></FORM>`);
-    expect(form).toEqual({
-      action: '/x?a=1&b=2',
-      method: 'POST',
-      fields: [
-        { name: 'v', value: '"q" AB', type: 'text' },
-      ],
-    });
   });
 });

@@ -4,7 +4,8 @@
  * with one signed byte changed is refused by both.
  */
 import * as samlify from 'samlify';
-import { parseForms } from '../../src/login/html-form.js';
+import { defaultButton, formSubmission, readHtmlPage } from '../../src/login/html-form.js';
+import { loginForm } from '../../src/login/web-login.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { managementApi, managementToken } from '../helpers/auth0-api.js';
 
@@ -61,15 +62,17 @@ async function issueResponse(): Promise<{ samlResponse: string; acs: string }> {
       continue;
     }
     expect(r.status).toBe(200);
-    const forms = parseForms(await r.text());
-    const saml = forms.find((f) => f.fields.some((x) => x.name === 'SAMLResponse'));
-    if (saml) return { samlResponse: saml.fields.find((x) => x.name === 'SAMLResponse')!.value, acs: saml.action };
-    const login = forms.find((f) => f.fields.some((x) => x.type === 'password'))!;
-    const body = new URLSearchParams(login.fields.map((x) => [x.name, x.value]));
-    body.set('username', sb.auth0.user.email);
-    body.set('password', sb.auth0.user.password);
-    url = new URL(login.action || url, url).toString();
-    r = await go(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
+    const page = await readHtmlPage(await r.text(), url);
+    const saml = page.forms.find((f) => f.controls.some((x) => x.name === 'SAMLResponse'));
+    if (saml) return { samlResponse: saml.controls.find((x) => x.name === 'SAMLResponse')!.value, acs: formSubmission(saml, page, undefined)!.url };
+    const login = loginForm(page)!;
+    const submission = formSubmission(login.form, page, defaultButton(login.form), {
+      [login.user!.name]: sb.auth0.user.email,
+      [login.password!.name]: sb.auth0.user.password,
+    })!;
+    url = submission.url;
+    const body = submission.body!;
+    r = await go(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
   }
 }
 

@@ -4,12 +4,12 @@
  * metadata. One node:http server on 127.0.0.1. How it differs from the real Amplitude:
  * docs/sandbox-amplitude.md.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { InMemoryCacheProvider } from '@node-saml/node-saml/lib/in-memory-cache-provider.js';
 import { Faults, dropConnection } from '../faults.js';
-import { BodyTooLargeError, MAX_BODY_BYTES, bearerToken, parseForm, readBody, redirect, sendHtml, sendJson, sendText } from '../http-kit.js';
+import { BodyTooLargeError, MAX_BODY_BYTES, bearerToken, createSandboxServer, parseForm, readBody, redirect, sendHtml, sendJson, sendText } from '../http-kit.js';
 import type { AmplitudeEmulator, AmplitudeEmulatorOptions, SpSession, StoredSsoSettings } from '../types.js';
 import { failurePage, homePage, prefersJson, signedInPage, spMetadataXml } from './pages.js';
 import { errorBody, rejection, type Rejection } from './rejection.js';
@@ -56,7 +56,8 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
   let loginUrl = '';
   let ssoEndpoint = '';
 
-  const server = createServer((req, res) => {
+  const server = createSandboxServer(opts.tls);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -274,7 +275,8 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
     });
   });
   const port = (server.address() as AddressInfo).port;
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const publicHost = opts.publicHost ?? host;
+  baseUrl = `${opts.tls ? 'https' : 'http'}://${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${port}`;
   sp = { orgId, entityId: `${baseUrl}/saml/2/metadata/${orgId}`, acsUrl: `${baseUrl}/saml/2/acs/${orgId}` };
   loginUrl = `${baseUrl}/login/sso/${orgId}`;
   ssoEndpoint = `${baseUrl}/api/2/orgs/${orgId}/sso/saml`;

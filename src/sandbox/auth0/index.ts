@@ -5,10 +5,11 @@
  * tenant's token bucket, then its handler. How it differs from the real service:
  * docs/sandbox-auth0.md.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { Faults, dropConnection } from '../faults.js';
-import { BodyTooLargeError, MAX_BODY_BYTES, parseForm, readBody, redirect, sendJson, sendText } from '../http-kit.js';
+import { BodyTooLargeError, MAX_BODY_BYTES, createSandboxServer, parseForm, readBody, redirect, requestCookies, sendJson, sendText } from '../http-kit.js';
 import { RATE_LIMIT_PRESETS, type Auth0Emulator, type Auth0EmulatorOptions, type Auth0TenantControl, type ManagementApp } from '../types.js';
 import { GLOBAL_LIMIT_BODY, ManagementApiError, OAuthError, managementErrorBody } from './api-errors.js';
 import { presentClient } from './clients.js';
@@ -38,9 +39,12 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   const host = opts.host ?? '127.0.0.1';
   const now = opts.now ?? (() => new Date());
   const faults = new Faults(opts.faults ?? {});
-  const server = createServer({ keepAliveTimeout: 5_000 });
+  const server = createSandboxServer(opts.tls);
   const port = await listen(server, opts.port ?? 0, host);
-  const domain = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // With TLS the tenant is named by a host name its certificate covers (`localhost`).
+  const publicHost = opts.publicHost ?? host;
+  const domain = `${publicHost.includes(':') ? `[${publicHost}]` : publicHost}:${port}`;
+  const scheme = opts.tls ? 'https' : 'http';
 
   let keys: SigningKeyRing;
   try {
@@ -53,7 +57,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     throw e;
   }
   const tenant = new Auth0Tenant({ domain, name: 'sandbox', keys, now, tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS });
-  const idp = new SamlIdentityProvider(tenant);
+  const idp = new SamlIdentityProvider(tenant, scheme);
   // Rate limits run on the real clock: clients compare x-ratelimit-reset with their own Date.now().
   const bucket = new TokenBucket(opts.rateLimit ?? RATE_LIMIT_PRESETS.generous, Date.now());
 
@@ -95,7 +99,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   let closing: Promise<void> | undefined;
   return {
     domain,
-    baseUrl: `http://${domain}`,
+    baseUrl: `${scheme}://${domain}`,
     port,
     management,
     user: { ...tenant.user },
@@ -206,21 +210,40 @@ async function serveSite(req: IncomingMessage, res: ServerResponse, url: URL, te
   }
 }
 
+/** Auth0's session cookie and its fallback for browsers without SameSite=None (Auth0 docs, "Authentication API Cookies"). */
+export const SESSION_COOKIES = ['auth0', 'auth0_compat'] as const;
+/** Three days, like Auth0's default inactivity timeout; relative, so a client's clock does not matter. */
+const SESSION_MAX_AGE_SECONDS = 3 * 24 * 3600;
+
+function sessionCookieHeaders(sid: string): string[] {
+  // Auth0 serves https only; browsers (and tough-cookie) also accept Secure cookies from loopback http.
+  const common = `Path=/; Max-Age=${SESSION_MAX_AGE_SECONDS}; HttpOnly; Secure`;
+  return [`auth0=${sid}; ${common}; SameSite=None`, `auth0_compat=${sid}; ${common}`];
+}
+
 async function routeSite(req: IncomingMessage, res: ServerResponse, url: URL, tenant: Auth0Tenant, idp: SamlIdentityProvider): Promise<void> {
   const method = req.method ?? 'GET';
   const path = url.pathname;
   const query = Object.fromEntries(url.searchParams) as Record<string, string>;
+  const cookies = requestCookies(req);
+  const session = cookies['auth0'] ?? cookies['auth0_compat'];
   let page: PageResult;
+  let setCookie: string[] = [];
 
   const metadata = /^\/samlp\/metadata\/([^/]+)$/.exec(path);
   const sso = /^\/samlp\/([^/]+)\/?$/.exec(path);
   if (method === 'GET' && metadata) page = await idp.metadata(decodePathSegment(metadata[1]!));
   else if (sso && (method === 'GET' || method === 'POST') && sso[1] !== 'metadata') {
     const params = method === 'POST' ? { ...query, ...parseForm(await readBody(req, MAX_BODY_BYTES)) } : query;
-    page = await idp.start(decodePathSegment(sso[1]!), { method, params });
-  } else if (path === '/u/login' && method === 'GET') page = idp.loginPage(query['state'] ?? '');
-  else if (path === '/u/login' && method === 'POST') page = idp.login(query['state'] ?? '', parseForm(await readBody(req, MAX_BODY_BYTES)));
-  else if (path === '/authorize/resume' && method === 'GET') page = await idp.resume(query['state'] ?? '');
+    let sid = session;
+    if (!sid) {
+      sid = randomBytes(24).toString('base64url');
+      setCookie = sessionCookieHeaders(sid);
+    }
+    page = await idp.start(decodePathSegment(sso[1]!), { method, params }, sid);
+  } else if (path === '/u/login' && method === 'GET') page = idp.loginPage(query['state'] ?? '', session);
+  else if (path === '/u/login' && method === 'POST') page = idp.login(query['state'] ?? '', parseForm(await readBody(req, MAX_BODY_BYTES)), session);
+  else if (path === '/authorize/resume' && method === 'GET') page = await idp.resume(query['state'] ?? '', session);
   else if (path === '/pem' && method === 'GET') page = idp.pem();
   else if (path === '/cer' && method === 'GET') page = idp.cer();
   else if (path === '/.well-known/jwks.json' && method === 'GET') {
@@ -229,8 +252,10 @@ async function routeSite(req: IncomingMessage, res: ServerResponse, url: URL, te
     page = { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: homeText(tenant) };
   } else page = { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not Found\n' };
 
-  if (page.status === 302 && page.headers['location']) return redirect(res, page.headers['location']);
-  res.writeHead(page.status, { ...page.headers, 'content-length': Buffer.byteLength(page.body) });
+  const extra: Record<string, string[]> = setCookie.length ? { 'set-cookie': setCookie } : {};
+  const location = page.headers['location'];
+  if (page.status === 302 && typeof location === 'string') return redirect(res, location, extra);
+  res.writeHead(page.status, { ...page.headers, ...extra, 'content-length': Buffer.byteLength(page.body) });
   res.end(page.body);
 }
 

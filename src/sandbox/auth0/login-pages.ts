@@ -1,7 +1,11 @@
 /**
- * The HTML a browser sees during a sandbox login: a Universal-Login-like form and Auth0-like error
- * pages. Plain, dependency-free markup whose form fields (`state`, `username`, `password`) are
- * what Auth0's New Universal Login posts, so scripted logins work the same way against both.
+ * The HTML a browser sees during a sandbox login: Auth0's New Universal Login "login" page (user and
+ * password on one page) and its error page. The login page has the markup of a real one (see
+ * fixtures/login/auth0-ul-login-2023.html): a primary form (`data-form-primary`) without an
+ * `action`, so it posts back to `/u/login?state=…`; `state` hidden; a hidden first submit button
+ * `name="action" value="default"` (what Enter sends); `username` and `password` inputs; a
+ * `type="button"` password toggle; the visible Continue button. Scripted logins therefore meet the
+ * same form rules against the sandbox as against Auth0.
  */
 import { escapeHtml } from '../http-kit.js';
 
@@ -15,29 +19,55 @@ export interface LoginPageModel {
 }
 
 export function renderLoginPage(m: LoginPageModel): string {
-  const action = `/u/login?state=${encodeURIComponent(m.state)}`;
-  const error = m.error ? `\n      <div id="error-element-password" class="error" role="alert">${escapeHtml(m.error)}</div>` : '';
+  const state = escapeHtml(m.state);
+  const error = m.error
+    ? `
+                    <span id="error-element-password" class="ulp-input-error-message" data-error-code="wrong-credentials">${escapeHtml(m.error)}</span>`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
-  <meta charset="utf-8">
+  <meta charset="utf-8" />
+  <meta name="viewport" content="width=device-width, initial-scale=1" />
+  <meta name="robots" content="noindex, nofollow" />
   <title>Log in | ${escapeHtml(m.tenantName)}</title>
-  <meta name="viewport" content="width=device-width, initial-scale=1">
 </head>
-<body>
-  <main>
-    <h1>Welcome</h1>
-    <p>Log in to ${escapeHtml(m.tenantName)} to continue to ${escapeHtml(m.applicationName)}.</p>
-    <form method="POST" action="${escapeHtml(action)}">
-      <input type="hidden" name="state" value="${escapeHtml(m.state)}">
-      <label for="username">Email address</label>
-      <input type="text" id="username" name="username" value="${escapeHtml(m.username ?? '')}" autocomplete="email" required>
-      <label for="password">Password</label>
-      <input type="password" id="password" name="password" autocomplete="current-password" required>${error}
-      <button type="submit" name="action" value="default">Continue</button>
-    </form>
+<body class="_widget-auto-layout">
+<main class="_widget login">
+  <section class="_prompt-box-outer">
+    <div>
+      <header>
+        <h1>Welcome</h1>
+        <div>
+          <p>Log in to ${escapeHtml(m.tenantName)} to continue to ${escapeHtml(m.applicationName)}.</p>
+        </div>
+      </header>
+      <div>
+        <form method="POST" class="_form-login" data-form-primary="true">
+          <input type="hidden" name="state" value="${state}" />
+          <div style="visibility: hidden !important; position: absolute !important" aria-hidden="true">
+            <button type="submit" name="action" value="default" aria-hidden="true" tabindex="-1">Continue</button>
+          </div>
+          <div class="input-wrapper _input-wrapper">
+            <label class="no-js" for="username">Email address</label>
+            <input class="input" inputMode="email" name="username" id="username" type="text" value="${escapeHtml(m.username ?? '')}" required autoComplete="username" autoCapitalize="none" spellCheck="false" autoFocus />
+          </div>
+          <div class="input-wrapper _input-wrapper">
+            <label class="no-js" for="password">Password</label>
+            <input class="input" name="password" id="password" type="password" required autoComplete="current-password" autoCapitalize="none" spellCheck="false" />
+            <button type="button" class="ulp-button-icon _button-icon" data-action="toggle">
+              <span class="screen-reader-only password-toggle-label" data-label="show-password">Show password</span>
+            </button>${error}
+          </div>
+          <div>
+            <button type="submit" name="action" value="default" data-action-button-primary="true">Continue</button>
+          </div>
+        </form>
+      </div>
+    </div>
     <p><small>sso-setup sandbox: a local emulation of an Auth0 tenant.</small></p>
-  </main>
+  </section>
+</main>
 </body>
 </html>
 `;
@@ -50,7 +80,11 @@ export interface ErrorPageModel {
   description: string;
 }
 
-/** Auth0's generic error page ("Oops!, something went wrong") with the code and description. */
+/**
+ * Auth0's generic error page: "Oops!, something went wrong", the sentence Auth0 shows under it, and
+ * the technical details (code and description). Wording of those two lines as users quote them;
+ * the layout is the sandbox's own (no saved copy of the real page's HTML was found).
+ */
 export function renderErrorPage(m: ErrorPageModel): string {
   return `<!DOCTYPE html>
 <html lang="en">
@@ -61,8 +95,9 @@ export function renderErrorPage(m: ErrorPageModel): string {
 <body>
   <main>
     <h1>Oops!, something went wrong</h1>
+    <p>There could be a misconfiguration in the system or a service outage. We track these errors automatically, but if the problem persists feel free to contact us.</p>
     <h2 class="error-title">${escapeHtml(m.title)}</h2>
-    <p class="error-code">${escapeHtml(m.code)}</p>
+    <p>TECHNICAL DETAILS: <span class="error-code">${escapeHtml(m.code)}</span></p>
     <p class="error-description">${escapeHtml(m.description)}</p>
   </main>
 </body>

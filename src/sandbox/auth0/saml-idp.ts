@@ -9,6 +9,9 @@
  *   first callback is used. Then, like New Universal Login, a redirect to `/u/login?state=…`.
  * - `/u/login`: the login form; the sandbox user's credentials lead to `/authorize/resume`, which
  *   answers samlp's auto-submitting form with the signed SAMLResponse.
+ * - The transaction is bound to the browser's session cookie (`auth0`, or its fallback
+ *   `auth0_compat`: Auth0 docs, "Authentication API Cookies"); a request without it gets Auth0's
+ *   "couldn't find your session" error.
  *
  * The response follows `addons.samlp` with Auth0's documented defaults (rsa-sha1 / sha1, 3600 s,
  * audience = the AuthnRequest's Issuer, recipient and destination = the ACS), not samlp's own.
@@ -24,7 +27,7 @@ import { pemLf } from './signing-keys.js';
 
 export interface PageResult {
   status: number;
-  headers: Record<string, string>;
+  headers: Record<string, string | string[]>;
   body: string | Buffer;
 }
 
@@ -36,6 +39,8 @@ export interface SamlBindingInput {
 
 interface LoginTransaction {
   clientId: string;
+  /** The browser session the login started in (the `auth0` cookie). */
+  session: string;
   acsUrl: string;
   method: 'GET' | 'POST';
   samlRequest?: string;
@@ -53,10 +58,12 @@ const HTML = 'text/html; charset=utf-8';
 
 export class SamlIdentityProvider {
   readonly #tenant: Auth0Tenant;
+  readonly #scheme: 'http' | 'https';
   readonly #transactions = new Map<string, LoginTransaction>();
 
-  constructor(tenant: Auth0Tenant) {
+  constructor(tenant: Auth0Tenant, scheme: 'http' | 'https' = 'http') {
     this.#tenant = tenant;
+    this.#scheme = scheme;
   }
 
   get entityId(): string {
@@ -106,7 +113,7 @@ export class SamlIdentityProvider {
   }
 
   /** `/samlp/{client_id}`: checks the request and the ACS, then starts a login transaction. */
-  async start(clientId: string, input: SamlBindingInput): Promise<PageResult> {
+  async start(clientId: string, input: SamlBindingInput, session: string): Promise<PageResult> {
     this.#forgetExpired();
     if (!this.#tenant.clientRecord(clientId)) return errorPage(400, 'invalid_request', 'Invalid request', `Unknown client: ${clientId}`);
     const found = this.#addon(clientId);
@@ -142,7 +149,7 @@ export class SamlIdentityProvider {
     }
 
     const state = newTransactionState();
-    const tx: LoginTransaction = { clientId, acsUrl, method: input.method, authenticated: false, expiresAt: Date.now() + TRANSACTION_TTL_MS };
+    const tx: LoginTransaction = { clientId, session, acsUrl, method: input.method, authenticated: false, expiresAt: Date.now() + TRANSACTION_TTL_MS };
     if (p['SAMLRequest']) tx.samlRequest = p['SAMLRequest'];
     if (p['RelayState'] !== undefined) tx.relayState = p['RelayState'];
     if (p['SigAlg'] !== undefined) tx.sigAlg = p['SigAlg'];
@@ -151,16 +158,18 @@ export class SamlIdentityProvider {
     return { status: 302, headers: { location: `/u/login?state=${encodeURIComponent(state)}` }, body: '' };
   }
 
-  loginPage(state: string): PageResult {
+  loginPage(state: string, session: string | undefined): PageResult {
     const tx = this.#live(state);
     if (!tx) return expiredTransaction();
+    if (tx.session !== session) return lostSession();
     return { status: 200, headers: { 'content-type': HTML }, body: renderLoginPage({ state, tenantName: this.#tenant.name, applicationName: this.#appName(tx) }) };
   }
 
   /** Checks the posted credentials against the sandbox user. */
-  login(state: string, form: Record<string, string>): PageResult {
+  login(state: string, form: Record<string, string>, session: string | undefined): PageResult {
     const tx = this.#live(state);
     if (!tx || (form['state'] !== undefined && form['state'] !== state)) return expiredTransaction();
+    if (tx.session !== session) return lostSession();
     const username = (form['username'] ?? '').trim();
     const user = this.#tenant.user;
     if (username.toLowerCase() !== user.email.toLowerCase() || form['password'] !== user.password) {
@@ -175,9 +184,10 @@ export class SamlIdentityProvider {
   }
 
   /** After login: samlp builds, signs and posts the response (its own form template). */
-  async resume(state: string): Promise<PageResult> {
+  async resume(state: string, session: string | undefined): Promise<PageResult> {
     const tx = this.#live(state);
     if (!tx || !tx.authenticated) return expiredTransaction();
+    if (tx.session !== session) return lostSession();
     this.#transactions.delete(state);
     const found = this.#addon(tx.clientId);
     if (!found) return errorPage(400, 'invalid_request', 'Invalid request', `The SAML2 Web App addon is not enabled for client ${tx.clientId}.`);
@@ -250,7 +260,7 @@ export class SamlIdentityProvider {
 
   /** The request samlp sees: always the tenant's own host and http, whatever the client sent. */
   #shimRequest(method: string, path: string, query: Record<string, string>, body: Record<string, string>): SamlpRequest {
-    return { method, headers: { host: this.#tenant.domain }, query, body, originalUrl: path, protocol: 'http' };
+    return { method, headers: { host: this.#tenant.domain }, query, body, originalUrl: path, protocol: this.#scheme };
   }
 
   #appName(tx: LoginTransaction): string {
@@ -293,6 +303,16 @@ function errorPage(status: number, code: string, title: string, description: str
 
 function expiredTransaction(): PageResult {
   return errorPage(400, 'invalid_request', 'Invalid state', 'The login transaction is unknown or has expired. Start the login again from the application.');
+}
+
+/** Auth0's text when the login transaction's session cookie is missing (as users quote the page). */
+function lostSession(): PageResult {
+  return errorPage(
+    400,
+    'invalid_request',
+    'Invalid request',
+    "You may have pressed the back button, refreshed during login, opened too many login dialogs, or there is some issue with cookies, since we couldn't find your session. Try logging in again from the application and if the problem persists please contact the administrator.",
+  );
 }
 
 function toError(err: unknown): Error {

@@ -7,6 +7,7 @@ import { startAmplitudeEmulator } from '../../../src/sandbox/amplitude/index.js'
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import type { AmplitudeEmulator, Auth0Emulator } from '../../../src/sandbox/types.js';
 import { NAMEID_EMAIL, putMetadata } from './idp-kit.js';
+import { cookieHeaderFrom } from '../../helpers/auth0-api.js';
 
 describe('Amplitude emulator with the Auth0 emulator as IdP', () => {
   let auth0: Auth0Emulator;
@@ -65,9 +66,11 @@ describe('Amplitude emulator with the Auth0 emulator as IdP', () => {
     expect(r.status).toBe(302);
     let location = new URL(r.headers.get('location')!, amp.baseUrl);
     expect(location.origin).toBe(auth0.baseUrl);
+    let cookie = '';
     for (let hops = 0; r.status === 302 && location.origin === auth0.baseUrl && !location.pathname.startsWith('/u/login'); hops++) {
       expect(hops).toBeLessThan(5);
-      r = await fetch(location, { redirect: 'manual' });
+      r = await fetch(location, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+      cookie ||= cookieHeaderFrom(r);
       if (r.status === 302) location = new URL(r.headers.get('location')!, auth0.baseUrl);
     }
     expect(location.pathname).toBe('/u/login');
@@ -75,10 +78,10 @@ describe('Amplitude emulator with the Auth0 emulator as IdP', () => {
     r = await fetch(location, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
       body: new URLSearchParams({ state, username: auth0.user.email, password: auth0.user.password }).toString(),
     });
-    while (r.status === 302) r = await fetch(new URL(r.headers.get('location')!, auth0.baseUrl), { redirect: 'manual' });
+    while (r.status === 302) r = await fetch(new URL(r.headers.get('location')!, auth0.baseUrl), { redirect: 'manual', headers: { cookie } });
     expect(r.status).toBe(200);
     const form = await r.text();
     const action = /<form[^>]*action="([^"]+)"/i.exec(form)?.[1];

@@ -11,7 +11,9 @@ import { SignedXml } from 'xml-crypto';
 import { SAML } from '@node-saml/node-saml';
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator } from '../../../src/sandbox/types.js';
-import { managementApi, managementToken, request, type Api } from '../../helpers/auth0-api.js';
+import { defaultButton, formSubmission, readHtmlPage } from '../../../src/login/html-form.js';
+import { loginForm } from '../../../src/login/web-login.js';
+import { cookieHeaderFrom, managementApi, managementToken, request, type Api } from '../../helpers/auth0-api.js';
 
 const FIXTURES = new URL('../../../fixtures/conformance/', import.meta.url);
 const SAMLP_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -68,12 +70,6 @@ function redirectUrl(clientId: string, xml: string, relayState?: string): string
   return `${emu.baseUrl}/samlp/${clientId}?${params.toString()}`;
 }
 
-const unescape = (s: string): string => s.replace(/&amp;/g, '&').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-
-function formField(html: string, name: string): string | undefined {
-  const m = new RegExp(`name="${name}"\\s+value="([^"]*)"`).exec(html);
-  return m ? unescape(m[1]!) : undefined;
-}
 
 interface PostedResponse {
   action: string;
@@ -87,29 +83,42 @@ interface PostedResponse {
 async function login(start: Promise<Awaited<ReturnType<typeof request>>>, password = emu.user.password): Promise<PostedResponse> {
   const first = await start;
   expect(first.status).toBe(302);
+  // The login is bound to the session cookie the SSO endpoint sets, as at Auth0.
+  const cookie = cookieHeaderFrom(first);
+  expect(cookie).toMatch(/^auth0=[\w-]+; auth0_compat=[\w-]+$/);
   const loginUrl = new URL(first.headers.get('location')!, emu.baseUrl);
   expect(loginUrl.pathname).toBe('/u/login');
 
-  const page = await request(loginUrl.href);
+  const page = await request(loginUrl.href, { headers: { cookie } });
   expect(page.status).toBe(200);
-  const action = unescape(/<form method="POST" action="([^"]+)"/.exec(page.text)![1]!);
-  const state = formField(page.text, 'state')!;
-  expect(state).toBe(loginUrl.searchParams.get('state'));
+  const html = await readHtmlPage(page.text, loginUrl.href);
+  const form = loginForm(html)!;
+  const submission = formSubmission(form.form, html, defaultButton(form.form), { username: emu.user.email.toUpperCase(), password })!;
+  // Auth0's markup: no action (back to /u/login?state=…), the state, and the default button's action=default.
+  expect(submission.url).toBe(loginUrl.href);
+  expect(submission.entries).toEqual([
+    ['state', loginUrl.searchParams.get('state')],
+    ['action', 'default'],
+    ['username', emu.user.email.toUpperCase()],
+    ['password', password],
+  ]);
 
-  const posted = await request(new URL(action, emu.baseUrl).href, {
+  const posted = await request(submission.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ state, username: emu.user.email.toUpperCase(), password }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: submission.body!,
   });
   expect(posted.status).toBe(302);
-  const resume = await request(new URL(posted.headers.get('location')!, emu.baseUrl).href);
+  const resume = await request(new URL(posted.headers.get('location')!, emu.baseUrl).href, { headers: { cookie } });
   expect(resume.status).toBe(200);
   expect(resume.headers.get('content-type')).toMatch(/^text\/html/);
-  const samlResponse = formField(resume.text, 'SAMLResponse')!;
+  const auto = await readHtmlPage(resume.text, `${emu.baseUrl}/authorize/resume`);
+  const fields = new Map(auto.forms[0]!.controls.map((c) => [c.name, c.value]));
+  const samlResponse = fields.get('SAMLResponse')!;
   const xml = Buffer.from(samlResponse, 'base64').toString('utf8');
   return {
-    action: unescape(/action="([^"]+)"/.exec(resume.text)![1]!),
-    relayState: formField(resume.text, 'RelayState'),
+    action: formSubmission(auto.forms[0]!, auto, undefined)!.url,
+    relayState: fields.get('RelayState'),
     samlResponse,
     xml,
     doc: new DOMParser().parseFromString(xml, 'text/xml'),
@@ -284,18 +293,33 @@ describe('SP-initiated login', () => {
 
   test('wrong credentials re-show the form with an error; a used or unknown state is refused', async () => {
     const first = await request(redirectUrl(amplitudeApp, authnRequest({ id: '_pw', issuer: SP_ENTITY, acs: ACS })));
+    const cookie = cookieHeaderFrom(first);
     const state = new URL(first.headers.get('location')!, emu.baseUrl).searchParams.get('state')!;
     const wrong = await request(`${emu.baseUrl}/u/login?state=${encodeURIComponent(state)}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
       body: new URLSearchParams({ state, username: emu.user.email, password: 'wrong' }),
     });
     expect(wrong.status).toBe(400);
-    expect(wrong.text).toContain('Wrong email or password');
-    expect(wrong.text).toContain('name="password"');
+    const page = await readHtmlPage(wrong.text, `${emu.baseUrl}/u/login`);
+    expect(page.alerts).toEqual(['Wrong email or password']);
+    expect(loginForm(page)?.password?.name).toBe('password');
     // Skipping the login is not possible.
-    expect((await request(`${emu.baseUrl}/authorize/resume?state=${encodeURIComponent(state)}`)).status).toBe(400);
-    expect((await request(`${emu.baseUrl}/u/login?state=forged`)).status).toBe(400);
+    expect((await request(`${emu.baseUrl}/authorize/resume?state=${encodeURIComponent(state)}`, { headers: { cookie } })).status).toBe(400);
+    expect((await request(`${emu.baseUrl}/u/login?state=forged`, { headers: { cookie } })).status).toBe(400);
+  });
+
+  test("a login without its session cookie gets Auth0's couldn't-find-your-session error", async () => {
+    const first = await request(redirectUrl(amplitudeApp, authnRequest({ id: '_nc', issuer: SP_ENTITY, acs: ACS })));
+    const loginUrl = new URL(first.headers.get('location')!, emu.baseUrl).href;
+    for (const headers of [{}, { cookie: 'auth0=someone-else' }] as Record<string, string>[]) {
+      const page = await request(loginUrl, { headers });
+      expect(page.status).toBe(400);
+      expect(page.text).toContain("since we couldn&#39;t find your session");
+    }
+    // The fallback cookie alone is enough (browsers that drop SameSite=None cookies).
+    const compat = cookieHeaderFrom(first).split('; ').find((c) => c.startsWith('auth0_compat='))!;
+    expect((await request(loginUrl, { headers: { cookie: compat } })).status).toBe(200);
   });
 });
 
