@@ -2,6 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startAuth0Emulator } from '../../src/sandbox/auth0/index.js';
+import type { Auth0Emulator, Auth0EmulatorOptions } from '../../src/sandbox/types.js';
+import { managementApi, managementToken, type Api } from './auth0-api.js';
 
 /** Starts a sandbox for a test file and stops it afterwards (jest hooks). */
 export function useSandbox(opts: SandboxOptions = {}): () => Sandbox {
@@ -15,6 +18,23 @@ export function useSandbox(opts: SandboxOptions = {}): () => Sandbox {
   return () => {
     if (!sandbox) throw new Error('sandbox not started');
     return sandbox;
+  };
+}
+
+/** Starts an Auth0 emulator and a Management API caller with a full-scope token for a test file. */
+export function useAuth0Emulator(opts: Auth0EmulatorOptions = {}): () => { emu: Auth0Emulator; api: Api } {
+  let emu: Auth0Emulator | undefined;
+  let api: Api | undefined;
+  beforeAll(async () => {
+    emu = await startAuth0Emulator(opts);
+    api = managementApi(emu, await managementToken(emu));
+  });
+  afterAll(async () => {
+    await emu?.close();
+  });
+  return () => {
+    if (!emu || !api) throw new Error('emulator not started');
+    return { emu, api };
   };
 }
 

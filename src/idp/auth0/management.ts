@@ -228,6 +228,19 @@ function credentialsNamed(conn: Auth0Connection): string {
   return `${named('client ID', clientId)} and ${named('client secret', clientSecret)}`;
 }
 
+/** How to fix what Auth0's 400 names (its validator says which property it refused). */
+export function invalidRequestHint(message: string): string {
+  if (/client_metadata/.test(message) && /Too many properties/.test(message)) {
+    return "The application's metadata would exceed Auth0's 10 keys (sso-setup adds up to 3): remove unused keys in Auth0 > Applications > the application > Advanced Settings > Application Metadata, then run again.";
+  }
+  if (/client_metadata/.test(message)) {
+    return 'Auth0 allows metadata keys of letters, digits, spaces and :,-+=_*?"/\\()<>@ only, and values of at most 255 characters: fix the application metadata in the Auth0 dashboard, then run again.';
+  }
+  if (/\bcallbacks\b/.test(message)) return 'A callback (ACS) URL was refused: check saml.callbacks and amplitude.baseUrl in the config file.';
+  if (/\baddons\b/.test(message)) return 'The SAML2 addon settings were refused: check the saml settings in the config file.';
+  return 'Auth0 names the setting it refused: fix it in the config file (saml.*, application.*) or in the Auth0 dashboard, then run again.';
+}
+
 /** Turns an SDK or network error into an SsoError with a hint that names the fix. */
 export function auth0Error(error: unknown, what: string, conn: Auth0Connection, lastFailure: unknown): SsoError {
   if (error instanceof SsoError) return error;
@@ -255,7 +268,10 @@ export function auth0Error(error: unknown, what: string, conn: Auth0Connection, 
   }
   if (status === 404) return new SsoError('AUTH0_NOT_FOUND', `Auth0 answered 404 (${what})`, { hint: 'Run again: sso-setup re-reads the tenant.' });
   if (status === 400) {
-    return new SsoError('AUTH0_INVALID_REQUEST', `Auth0 refused the request to ${what}: ${message ?? 'bad request'}`, { hint: 'Check the saml settings in the config file.' });
+    return new SsoError('AUTH0_INVALID_REQUEST', `Auth0 refused the request to ${what}: ${message ?? 'bad request'}`, {
+      hint: invalidRequestHint(message ?? ''),
+      details: { status, ...(typeof body?.errorCode === 'string' ? { errorCode: body.errorCode } : {}) },
+    });
   }
   return new SsoError('AUTH0_SERVER_ERROR', `Auth0 failed to ${what} (HTTP ${status}${message ? `: ${message}` : ''})`, {
     hint: 'Run again later; check https://status.auth0.com.',

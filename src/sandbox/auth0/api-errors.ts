@@ -50,8 +50,9 @@ export function payloadValidationError(what: string, property?: string): Managem
   return new ManagementApiError(400, `Payload validation error: '${what}'${where}.`, 'invalid_body');
 }
 
-export function queryValidationError(what: string, property: string): ManagementApiError {
-  return new ManagementApiError(400, `Query validation error: '${what}' on property ${property}.`, 'invalid_query_string');
+export function queryValidationError(what: string, property?: string): ManagementApiError {
+  const where = property === undefined ? '' : ` on property ${property}`;
+  return new ManagementApiError(400, `Query validation error: '${what}'${where}.`, 'invalid_query_string');
 }
 
 /** 403 for a token that lacks every scope of a group (message format from auth0-deploy-cli#178). */

@@ -8,7 +8,7 @@
  * because it always reflects the tenant's current signing key.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { payloadValidationError, queryValidationError, type ManagementApiError } from './api-errors.js';
+import { ManagementApiError, payloadValidationError, queryValidationError } from './api-errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -236,13 +236,36 @@ export interface ClientListQuery {
   isGlobal?: boolean;
   isFirstParty?: boolean;
   appTypes?: string[];
+  clientIds?: string[];
+  externalClientId?: string;
+  /** Checkpoint pagination (`from`/`take`): answers `{clients, next?}`. */
+  checkpoint?: { from?: string; take: number };
 }
+
+/** Query parameters of `GET /api/v2/clients` (Auth0's API reference, plus the legacy `client_ids`). */
+const CLIENT_LIST_PARAMETERS = new Set([
+  'fields', 'include_fields', 'page', 'per_page', 'include_totals', 'from', 'take', 'is_global', 'is_first_party', 'app_type',
+  'external_client_id', 'q', 'client_ids',
+]);
 
 /** Auth0's page size limits (`per_page`: "Default value is 50, maximum value is 100"). */
 export const PER_PAGE = { default: 50, max: 100 } as const;
 
-/** Parses and checks the query of `GET /api/v2/clients`. */
+/**
+ * Parses and checks the query of `GET /api/v2/clients`. Nothing is ignored: an unknown parameter
+ * is a 400, and so is `q` (its two permitted queries are about client grants and organizations,
+ * which the sandbox does not have).
+ */
 export function parseClientListQuery(query: URLSearchParams): ClientListQuery | ManagementApiError {
+  const unknown = [...new Set(query.keys())].filter((k) => !CLIENT_LIST_PARAMETERS.has(k));
+  if (unknown.length > 0) return queryValidationError(`Additional properties not allowed: ${unknown.join(',')}`);
+  if (query.has('q')) {
+    return new ManagementApiError(
+      400,
+      "The Auth0 sandbox does not emulate 'q' (its permitted queries, client_grant.organization_id and client_grant.allow_any_organization, need client grants and organizations, which the sandbox does not have)",
+      'invalid_query_string',
+    );
+  }
   const page = parseInteger(query, 'page', 0);
   if (typeof page === 'object') return page;
   const perPage = parseInteger(query, 'per_page', 1, PER_PAGE.max);
@@ -255,8 +278,19 @@ export function parseClientListQuery(query: URLSearchParams): ClientListQuery | 
   if (typeof isGlobal === 'object') return isGlobal;
   const isFirstParty = parseBoolean(query, 'is_first_party');
   if (typeof isFirstParty === 'object') return isFirstParty;
+  const take = parseInteger(query, 'take', 1, PER_PAGE.max);
+  if (typeof take === 'object') return take;
+  const from = query.get('from');
+  if ((take !== undefined || from !== null) && (page !== undefined || perPage !== undefined || includeTotals !== undefined)) {
+    return new ManagementApiError(400, 'The Auth0 sandbox does not combine checkpoint pagination (from/take) with page/per_page/include_totals', 'invalid_query_string');
+  }
+  const externalClientId = query.get('external_client_id');
+  if (externalClientId !== null && (externalClientId.length < 1 || externalClientId.length > 120)) {
+    return queryValidationError(`String is too ${externalClientId.length < 1 ? 'short' : 'long'} (${externalClientId.length} chars), ${externalClientId.length < 1 ? 'minimum 1' : 'maximum 120'}`, 'external_client_id');
+  }
   const fields = query.get('fields');
   const appType = query.get('app_type');
+  const clientIds = query.get('client_ids');
   const out: ClientListQuery = {
     perPage: perPage ?? PER_PAGE.default,
     includeTotals: includeTotals ?? false,
@@ -267,6 +301,9 @@ export function parseClientListQuery(query: URLSearchParams): ClientListQuery | 
   if (isGlobal !== undefined) out.isGlobal = isGlobal;
   if (isFirstParty !== undefined) out.isFirstParty = isFirstParty;
   if (appType) out.appTypes = splitList(appType);
+  if (clientIds !== null) out.clientIds = splitList(clientIds);
+  if (externalClientId !== null) out.externalClientId = externalClientId;
+  if (take !== undefined || from !== null) out.checkpoint = { take: take ?? PER_PAGE.default, ...(from !== null ? { from } : {}) };
   return out;
 }
 
@@ -283,6 +320,7 @@ function splitList(value: string): string[] {
 }
 
 function parseInteger(query: URLSearchParams, name: string, min: number, max?: number): number | undefined | ManagementApiError {
+  if (query.getAll(name).length > 1) return queryValidationError('Expected type integer but found type array', name);
   const raw = query.get(name);
   if (raw === null || raw === '') return undefined;
   if (!/^-?\d+$/.test(raw)) return queryValidationError(`Expected type integer but found type string`, name);
@@ -305,6 +343,8 @@ export interface ClientPage {
   start: number;
   limit: number;
   records: JsonObject[];
+  /** Checkpoint pagination: the `from` of the next page, when there is one. */
+  next?: string;
 }
 
 /**
@@ -316,8 +356,24 @@ export function pageClients(records: readonly JsonObject[], query: ClientListQue
     if (query.isGlobal !== undefined && (r['global'] === true) !== query.isGlobal) return false;
     if (query.isFirstParty !== undefined && (r['is_first_party'] === true) !== query.isFirstParty) return false;
     if (query.appTypes && !query.appTypes.includes(String(r['app_type']))) return false;
+    if (query.clientIds && !query.clientIds.includes(String(r['client_id']))) return false;
+    if (query.externalClientId !== undefined && r['external_client_id'] !== query.externalClientId) return false;
     return true;
   });
+  if (query.checkpoint) {
+    // `next`/`from` is opaque to callers: here, the first client of the next page, base64url-encoded.
+    const fromId = query.checkpoint.from === undefined ? undefined : Buffer.from(query.checkpoint.from, 'base64url').toString('utf8');
+    const at = fromId === undefined ? 0 : Math.max(0, matching.findIndex((r) => r['client_id'] === fromId));
+    const records = matching.slice(at, at + query.checkpoint.take);
+    const following = matching[at + query.checkpoint.take];
+    return {
+      total: matching.length,
+      start: at,
+      limit: query.checkpoint.take,
+      records,
+      ...(following ? { next: Buffer.from(String(following['client_id']), 'utf8').toString('base64url') } : {}),
+    };
+  }
   const start = (query.page ?? 0) * query.perPage;
   return { total: matching.length, start, limit: query.perPage, records: matching.slice(start, start + query.perPage) };
 }

@@ -1,11 +1,12 @@
 /**
- * The emulated Management API (`/api/v2`): clients and signing keys. Each request is routed, then
- * authenticated (the bearer token), then checked against the route's scopes, then its payload is
- * read and validated: the order Auth0's hapi-based gateway uses, so an unknown route is a 404
- * even without a token and a bad token is a 401 before any payload error.
+ * The emulated Management API (`/api/v2`): clients and signing keys. Each request is authenticated
+ * (the bearer token), then routed, then checked against the route's scopes, then its payload is
+ * read and validated. Authentication comes first as at Auth0: every `/api/v2` path answers 401
+ * without a valid token, routes the sandbox does not emulate included (they then answer 404 in
+ * the Management API's JSON shape); a bad token is a 401 before any payload error.
  */
 import { ManagementApiError, insufficientScope, inexistentClient } from './api-errors.js';
-import { validateClientPayload } from './client-schema.js';
+import { checkMergedClientMetadata, validateClientPayload } from './client-schema.js';
 import {
   clientFieldVisibility,
   pageClients,
@@ -68,11 +69,14 @@ const ROUTES: Route[] = [
   { method: 'PUT', pattern: new RegExp(`^/keys/signing/${ID}/revoke$`), scopes: [['update:signing_keys']], handle: revokeSigningKey },
 ];
 
+/** Header naming a route the sandbox does not emulate (the body stays Auth0's generic 404). */
+export const NOT_EMULATED_HEADER = 'x-sandbox-not-emulated';
+
 export async function handleManagementRequest(tenant: Auth0Tenant, req: ManagementRequest): Promise<ManagementResponse> {
-  const found = matchRoute(req.method, req.path);
-  if (!found) throw new ManagementApiError(404, `The Auth0 sandbox does not emulate ${req.method} /api/v2${req.path}`);
-  const { route, params } = found;
   const scopes = authenticate(tenant, req.authorization);
+  const found = matchRoute(req.method, req.path);
+  if (!found) throw new ManagementApiError(404, 'Not Found', undefined, { [NOT_EMULATED_HEADER]: `${req.method} /api/v2${req.path}` });
+  const { route, params } = found;
   for (const group of route.scopes) {
     if (!group.some((s) => scopes.includes(s))) throw insufficientScope(group);
   }
@@ -129,8 +133,13 @@ function listClients({ tenant, req, scopes }: Call): ManagementResponse {
   const visible = clientFieldVisibility(scopes);
   const signingKey = tenant.clientSigningKey();
   const clients = page.records.map((r) => presentClient(r, signingKey, visible, query.selection));
-  // Without include_totals Auth0 returns a bare array (the SDK always asks for totals).
-  const body = query.includeTotals ? { total: page.total, start: page.start, limit: page.limit, clients } : clients;
+  // Without include_totals Auth0 returns a bare array (the SDK always asks for totals); checkpoint
+  // pagination answers `{clients, next}` (API reference, ListClientsPaginatedResponseContent).
+  const body = query.checkpoint
+    ? { clients, ...(page.next !== undefined ? { next: page.next } : {}) }
+    : query.includeTotals
+      ? { total: page.total, start: page.start, limit: page.limit, clients }
+      : clients;
   return { status: 200, body };
 }
 
@@ -156,9 +165,10 @@ function getClient({ tenant, req, params, scopes }: Call): ManagementResponse {
 
 async function updateClient({ tenant, req, params, scopes }: Call): Promise<ManagementResponse> {
   const id = params[0]!;
-  if (!tenant.clientRecord(id)) throw inexistentClient();
+  const current = tenant.clientRecord(id);
+  if (!current) throw inexistentClient();
   const body = (await jsonPayload(req)) ?? {};
-  const error = validateClientPayload(body, 'update');
+  const error = validateClientPayload(body, 'update') ?? checkMergedClientMetadata(current['client_metadata'], (body as JsonObject)['client_metadata']);
   if (error) throw error;
   const patch = body as JsonObject;
   // Field-level rules from the SDK docs: the secret needs update:client_keys, credentials update:client_credentials.
