@@ -95,17 +95,19 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .summary('the whole flow on the built-in sandbox, ending with a SAML login')
     .description(
       'Run the whole setup on the built-in sandbox (a local Auth0 tenant and Amplitude org): apply, then an ' +
-        'SP-initiated SAML login as the sandbox user, over plain HTTP. Needs no account; exits 0 only if the login succeeds.',
+        'SP-initiated SAML login as the sandbox user, without a browser, over plain HTTP (--tls: over https, ' +
+        'trusting a CA made for this run). Needs no account; exits 0 only if the login succeeds.',
     )
-    .addHelpText('after', examples(['sso-setup demo', 'sso-setup demo --json']))
-    .action(async () => run('demo', async (ctx) => (await import('./commands/demo.js')).runDemoCommand(ctx)));
+    .option('--tls', 'run the sandbox over https (a CA made for this run, trusted by this process only)')
+    .addHelpText('after', examples(['sso-setup demo', 'sso-setup demo --json', 'sso-setup demo --tls']))
+    .action(async (opts: Record<string, unknown>) => run('demo', async (ctx) => (await import('./commands/demo.js')).runDemoCommand(ctx, opts)));
 
   program
     .command('sandbox')
       .summary('serve a local Auth0 tenant and Amplitude org until Ctrl-C')
     .description(
       'Serve a local Auth0 tenant and a local Amplitude org on 127.0.0.1 until Ctrl-C, for trying sso-setup ' +
-        'and for tests. Fresh random credentials on every start.',
+        'and for tests: plain http, or https with --tls. Fresh random credentials on every start.',
     )
     .option('--port <n>', 'port of the Auth0 emulator; Amplitude takes the next one (default: any free ports)', parsePort)
     .option('--env-file <file>', 'write AUTH0_*, AMPLITUDE_* and SANDBOX_USER_* in dotenv format (mode 0600)')
@@ -113,12 +115,17 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .option('--rate-limit <rate>', "Management API rate limit: 'free' (2/s, Auth0's free tier), 'generous' (default) or N[/BURST] per second")
     .option('--auth0-faults <spec>', 'inject faults into the Auth0 emulator, e.g. 429=3,5xx=0.1,drop=0.05')
     .option('--amplitude-faults <spec>', 'inject faults into the Amplitude emulator, same syntax')
+    .option(
+      '--tls',
+      'serve https on localhost:PORT with a CA made for this run; the env file adds NODE_EXTRA_CA_CERTS (the CA file) and SANDBOX_TLS=1',
+    )
     .addHelpText(
       'after',
       examples([
         'sso-setup sandbox --env-file .env.sandbox',
         'sso-setup sandbox --port 4010 --rate-limit free --json',
         'set -a; . ./.env.sandbox; set +a; sso-setup apply',
+        'sso-setup sandbox --tls --env-file .env.tls   # then: set -a; . ./.env.tls; set +a; sso-setup apply',
       ]),
     )
     .action(async (opts: Record<string, unknown>) =>

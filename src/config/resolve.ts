@@ -6,7 +6,7 @@
 import { ENV, INPUTS, type InputName } from './inputs.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
 import { isLoopbackHost } from '../http/agent.js';
-import { auth0BaseUrl, domainHost } from '../idp/auth0/domain.js';
+import { auth0BaseUrl, domainHost, loopbackTlsFrom } from '../idp/auth0/domain.js';
 import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import type { ConfigDiagnostic, RawConfig, ResolvedConfig, SamlSettings, SpDelivery, ValueSource } from './types.js';
 
@@ -157,7 +157,7 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
   const config: ResolvedConfig = {
     auth0: {
       domain,
-      baseUrl: auth0BaseUrl(domain),
+      baseUrl: auth0BaseUrl(domain, loopbackTlsFrom(inputs.env)),
       clientId: clientIdPick.value,
       clientSecret: secret.value,
       origins: { domain: domainPick.origin, clientId: clientIdPick.origin, clientSecret: secret.origin },

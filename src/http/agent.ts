@@ -6,6 +6,18 @@
 import type { Dispatcher } from 'undici';
 
 let shared: Dispatcher | undefined;
+/** Extra CA certificates (PEM) trusted on top of Node's own store: only `demo --tls` sets one. */
+let extraCa: string[] = [];
+
+/**
+ * Trusts `pem` for this process's connections, besides the CAs Node trusts (its bundled roots and
+ * NODE_EXTRA_CA_CERTS). Must be called before the first request: `demo --tls` trusts the CA of the
+ * sandbox it just started, which a NODE_EXTRA_CA_CERTS set at start-up cannot name.
+ */
+export async function trustCertificateAuthority(pem: string): Promise<void> {
+  if (shared) throw new Error('trustCertificateAuthority() must be called before the first request');
+  extraCa = [...extraCa, pem];
+}
 
 /** Connect timeout and idle keep-alive, in milliseconds. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -13,8 +25,10 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 export async function sharedDispatcher(): Promise<Dispatcher> {
   if (!shared) {
     const { Agent } = await import('undici');
+    // Node's bundled roots plus ours (node:tls is read only here: it is not needed at start-up).
+    const ca = extraCa.length ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, ...extraCa] } : {};
     shared = new Agent({
-      connect: { timeout: CONNECT_TIMEOUT_MS },
+      connect: { timeout: CONNECT_TIMEOUT_MS, ...ca },
       keepAliveTimeout: 10_000,
       keepAliveMaxTimeout: 30_000,
       // Per-request deadlines are set by callers (AbortSignal); these are backstops.

@@ -47,6 +47,17 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_ATTEMPTS = 4;
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+/** TLS verification failures: permanent (a retry meets the same certificate), never retried. */
+const CERTIFICATE_FAILURES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_REVOKED', 'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export function isCertificateFailure(error: unknown): boolean {
+  const code = errorCode(error);
+  return code !== undefined && CERTIFICATE_FAILURES.has(code);
+}
+
 /** Errors that mean the request never reached the server, so even a POST may be repeated. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
 /**
@@ -113,7 +124,7 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       }
       const code = errorCode(failure);
       // A closed dispatcher means the process is shutting down: retrying cannot help.
-      if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED' || (code !== undefined && PERMANENT.has(code))) throw failure;
+      if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED' || (code !== undefined && PERMANENT.has(code)) || isCertificateFailure(failure)) throw failure;
       if (last || !(repeatable || (code !== undefined && NEVER_SENT.has(code)))) throw failure;
       const waitMs = backoffMs(attempt, baseDelayMs);
       options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, reason: describeFailure(failure) });
@@ -203,6 +214,10 @@ export function describeFailure(error: unknown): string {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return 'connect timed out';
     default: {
+      if (isCertificateFailure(error)) {
+        const detail = (error as { cause?: { message?: string } })?.cause?.message ?? code;
+        return `its TLS certificate is not trusted (${detail})`;
+      }
       const cause = (error as { cause?: { message?: string } })?.cause?.message;
       return cause ?? (error instanceof Error ? error.message : String(error));
     }

@@ -2,9 +2,13 @@
  * The built-in sandbox: a local Auth0 tenant and a local Amplitude org on 127.0.0.1, started
  * together. What `sso-setup sandbox` serves, what `demo` runs against, and what the tests use.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startAmplitudeEmulator } from './amplitude/index.js';
 import { startAuth0Emulator } from './auth0/index.js';
 import type { FaultOptions } from './faults.js';
+import { createSandboxCertificates, TLS_HOST } from './tls.js';
 import type { AmplitudeEmulator, Auth0Emulator, RateLimitSettings } from './types.js';
 
 export interface SandboxOptions {
@@ -18,6 +22,11 @@ export interface SandboxOptions {
   now?: () => Date;
   /** Org ID of the Amplitude emulator (random when absent). */
   orgId?: string;
+  /**
+   * Serve https (both emulators) with a CA made for this run, on `localhost:PORT`. The CA is written
+   * to a private temporary directory (removed by `close()`) and named in the env as NODE_EXTRA_CA_CERTS.
+   */
+  tls?: boolean;
 }
 
 export interface Sandbox {
@@ -25,22 +34,44 @@ export interface Sandbox {
   amplitude: AmplitudeEmulator;
   /** The environment a CLI run needs to use the sandbox (dotenv names; includes secrets). */
   env: Record<string, string>;
+  /** With `tls`: the CA certificate (PEM) and the file it was written to. */
+  tls?: { caPem: string; caFile: string };
   close(): Promise<void>;
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const host = opts.host ?? '127.0.0.1';
-  const auth0 = await startAuth0Emulator({
-    host,
-    port: opts.port ?? 0,
-    ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
-    ...(opts.auth0Faults ? { faults: opts.auth0Faults } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
-  });
+  let tls: { caPem: string; caFile: string; dir: string; server: { cert: string; key: string } } | undefined;
+  if (opts.tls) {
+    const certs = createSandboxCertificates();
+    const dir = await mkdtemp(join(tmpdir(), 'sso-setup-sandbox-'));
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, certs.caPem, { mode: 0o644 });
+    tls = { caPem: certs.caPem, caFile, dir, server: certs.server };
+  }
+  const served = tls ? { tls: tls.server, publicHost: TLS_HOST } : {};
+  const removeCa = async () => {
+    if (tls) await rm(tls.dir, { recursive: true, force: true });
+  };
+  let auth0: Auth0Emulator;
+  try {
+    auth0 = await startAuth0Emulator({
+      host,
+      ...served,
+      port: opts.port ?? 0,
+      ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+      ...(opts.auth0Faults ? { faults: opts.auth0Faults } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    });
+  } catch (error) {
+    await removeCa();
+    throw error;
+  }
   let amplitude: AmplitudeEmulator;
   try {
     amplitude = await startAmplitudeEmulator({
       host,
+      ...served,
       port: opts.port ? opts.port + 1 : 0,
       ...(opts.orgId ? { orgId: opts.orgId } : {}),
       ...(opts.amplitudeFaults ? { faults: opts.amplitudeFaults } : {}),
@@ -48,14 +79,19 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     });
   } catch (error) {
     await auth0.close();
+    await removeCa();
     throw error;
   }
+  const env = sandboxEnv(auth0, amplitude);
+  if (tls) Object.assign(env, { NODE_EXTRA_CA_CERTS: tls.caFile, SANDBOX_TLS: '1' });
   return {
     auth0,
     amplitude,
-    env: sandboxEnv(auth0, amplitude),
+    env,
+    ...(tls ? { tls: { caPem: tls.caPem, caFile: tls.caFile } } : {}),
     async close() {
       await Promise.all([auth0.close(), amplitude.close()]);
+      await removeCa();
     },
   };
 }

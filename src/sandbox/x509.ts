@@ -1,10 +1,17 @@
 /**
  * A minimal X.509 v3 certificate builder over node:crypto (which can make keys but not
- * certificates). The sandbox uses it for the tenant's signing keys; tests use it to make the
- * certificates the metadata checker must judge (expired, not yet valid, RSA-1024, SHA-1 …).
- * DER encoding per RFC 5280 §4.1, only the parts a self-signed certificate needs.
+ * certificates). The sandbox uses it for the tenant's signing keys and for its TLS CA and server
+ * certificate; tests use it to make the certificates the metadata checker must judge (expired, not
+ * yet valid, RSA-1024, SHA-1 …). DER encoding per RFC 5280 §4.1 and §4.2.
+ *
+ * By default a certificate carries what Auth0's signing certificates carry (compared with
+ * `openssl x509 -text` / `asn1parse` on fixtures/metadata/auth0-idp-*-2023/2025): basicConstraints
+ * CA:TRUE (critical), a subject key identifier (SHA-1 of the public key, RFC 5280 §4.2.1.2 method 1),
+ * keyUsage digitalSignature + keyCertSign (critical), in that order, and the CN as a
+ * PrintableString when its characters allow (else UTF8String).
  */
-import { createSign, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, createSign, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 
 export type CertHash = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 
@@ -19,7 +26,31 @@ export interface CertificateSpec {
   rsaBits?: number;
   keyType?: 'rsa' | 'ec';
   hash?: CertHash;
+  /** The issuing CA; self-signed when absent. */
+  issuer?: CertificateIssuer;
+  /** v3 extensions; default `AUTH0_SIGNING_EXTENSIONS`; `'none'` for a certificate without any. */
+  extensions?: CertificateExtensions | 'none';
 }
+
+export interface CertificateIssuer {
+  commonName: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export type KeyUsage = 'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign';
+
+export interface CertificateExtensions {
+  ca: boolean;
+  pathLength?: number;
+  keyUsage: KeyUsage[];
+  extendedKeyUsage?: ('serverAuth' | 'clientAuth')[];
+  /** Host names and IP addresses the certificate covers (TLS server certificates). */
+  subjectAltNames?: string[];
+}
+
+/** What Auth0's tenant signing certificates carry. */
+export const AUTH0_SIGNING_EXTENSIONS: CertificateExtensions = { ca: true, keyUsage: ['digitalSignature', 'keyCertSign'] };
 
 export interface IssuedCertificate {
   certPem: string;
@@ -39,9 +70,13 @@ export function issueSelfSigned(spec: CertificateSpec): IssuedCertificate {
       ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
       : generateKeyPairSync('rsa', { modulusLength: spec.rsaBits ?? 2048 }));
   const hash = spec.hash ?? 'sha256';
-  const isEc = keys.publicKey.asymmetricKeyType === 'ec';
-  const algorithm = signatureAlgorithm(isEc, hash);
-  const name = distinguishedName(spec.commonName);
+  const subject = distinguishedName(spec.commonName);
+  const signerKey = spec.issuer?.privateKey ?? keys.privateKey;
+  const signerIsEc = signerKey.asymmetricKeyType === 'ec';
+  const algorithm = signatureAlgorithm(signerIsEc, hash);
+  const issuerName = spec.issuer ? distinguishedName(spec.issuer.commonName) : subject;
+  const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
+  const extensions = spec.extensions === 'none' ? undefined : encodeExtensions(spec.extensions ?? AUTH0_SIGNING_EXTENSIONS, spki, spec.issuer);
   const serial = randomBytes(9);
   // A positive, minimally encoded INTEGER: high bit clear (positive) and a non-zero first byte
   // (a leading zero byte is only allowed before a byte with the high bit set).
@@ -51,14 +86,15 @@ export function issueSelfSigned(spec: CertificateSpec): IssuedCertificate {
     explicit(0, integer(Buffer.from([2]))), // v3
     integer(serial),
     algorithm,
-    name,
+    issuerName,
     seq(time(spec.notBefore), time(spec.notAfter)),
-    name,
-    keys.publicKey.export({ type: 'spki', format: 'der' }),
+    subject,
+    spki,
+    ...(extensions ? [explicit(3, extensions)] : []),
   );
   const signer = createSign(hash.toUpperCase());
   signer.update(tbs);
-  const signature = signer.sign(keys.privateKey);
+  const signature = signer.sign(signerKey);
   const der = seq(tbs, algorithm, bitString(signature));
   const certBase64 = der.toString('base64');
   const certPem = `-----BEGIN CERTIFICATE-----\n${certBase64.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
@@ -76,6 +112,14 @@ export function issueSelfSigned(spec: CertificateSpec): IssuedCertificate {
 
 const OID = {
   commonName: '2.5.4.3',
+  basicConstraints: '2.5.29.19',
+  subjectKeyIdentifier: '2.5.29.14',
+  authorityKeyIdentifier: '2.5.29.35',
+  keyUsage: '2.5.29.15',
+  extendedKeyUsage: '2.5.29.37',
+  subjectAltName: '2.5.29.17',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
   sha1WithRSA: '1.2.840.113549.1.1.5',
   sha256WithRSA: '1.2.840.113549.1.1.11',
   sha384WithRSA: '1.2.840.113549.1.1.12',
@@ -95,9 +139,81 @@ function signatureAlgorithm(isEc: boolean, hash: CertHash): Buffer {
   return seq(objectId(oid), Buffer.from([0x05, 0x00])); // RSA: NULL parameters
 }
 
+/** X.520 PrintableString's alphabet; other names are UTF8String. */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
 function distinguishedName(cn: string): Buffer {
   if (cn === '') return seq();
-  return seq(set(seq(objectId(OID.commonName), tlv(0x0c, Buffer.from(cn, 'utf8')))));
+  const value = PRINTABLE.test(cn) ? tlv(0x13, Buffer.from(cn, 'ascii')) : tlv(0x0c, Buffer.from(cn, 'utf8'));
+  return seq(set(seq(objectId(OID.commonName), value)));
+}
+
+const KEY_USAGE_BITS: Record<KeyUsage, number> = {
+  digitalSignature: 0, nonRepudiation: 1, keyEncipherment: 2, dataEncipherment: 3, keyAgreement: 4, keyCertSign: 5, cRLSign: 6,
+};
+
+function encodeExtensions(ext: CertificateExtensions, spki: Buffer, issuer: CertificateIssuer | undefined): Buffer {
+  const list: Buffer[] = [];
+  const basic = ext.ca ? seq(tlv(0x01, Buffer.from([0xff])), ...(ext.pathLength !== undefined ? [integer(Buffer.from([ext.pathLength]))] : [])) : seq();
+  list.push(extension(OID.basicConstraints, true, basic));
+  list.push(extension(OID.subjectKeyIdentifier, false, tlv(0x04, keyIdentifier(spki))));
+  if (issuer) {
+    const issuerSpki = issuer.publicKey.export({ type: 'spki', format: 'der' });
+    list.push(extension(OID.authorityKeyIdentifier, false, seq(tlv(0x80, keyIdentifier(issuerSpki)))));
+  }
+  list.push(extension(OID.keyUsage, true, namedBits(ext.keyUsage.map((u) => KEY_USAGE_BITS[u]))));
+  if (ext.extendedKeyUsage?.length) list.push(extension(OID.extendedKeyUsage, false, seq(...ext.extendedKeyUsage.map((u) => objectId(OID[u])))));
+  if (ext.subjectAltNames?.length) list.push(extension(OID.subjectAltName, false, seq(...ext.subjectAltNames.map(generalName))));
+  return seq(...list);
+}
+
+function extension(oid: string, critical: boolean, value: Buffer): Buffer {
+  return seq(objectId(oid), ...(critical ? [tlv(0x01, Buffer.from([0xff]))] : []), tlv(0x04, value));
+}
+
+/** RFC 5280 §4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING's value. */
+function keyIdentifier(spki: Buffer): Buffer {
+  const outer = readTlv(spki, 0);
+  const algorithm = readTlv(spki, outer.start);
+  const bits = readTlv(spki, algorithm.start + algorithm.length);
+  return createHash('sha1').update(spki.subarray(bits.start + 1, bits.start + bits.length)).digest();
+}
+
+function readTlv(der: Buffer, at: number): { start: number; length: number } {
+  let i = at + 1;
+  let length = der[i++]!;
+  if (length & 0x80) {
+    const n = length & 0x7f;
+    length = 0;
+    for (let k = 0; k < n; k++) length = length * 256 + der[i++]!;
+  }
+  return { start: i, length };
+}
+
+/** A DER named-bit BIT STRING: trailing zero bits dropped (X.690 §11.2.2). */
+function namedBits(bits: number[]): Buffer {
+  const highest = Math.max(...bits);
+  const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
+  for (const b of bits) bytes[Math.floor(b / 8)]! |= 0x80 >> b % 8;
+  return tlv(0x03, Buffer.concat([Buffer.from([7 - (highest % 8)]), bytes]));
+}
+
+function generalName(name: string): Buffer {
+  const family = isIP(name);
+  if (family === 4) return tlv(0x87, Buffer.from(name.split('.').map(Number)));
+  if (family === 6) return tlv(0x87, ipv6Bytes(name));
+  return tlv(0x82, Buffer.from(name, 'ascii'));
+}
+
+function ipv6Bytes(address: string): Buffer {
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const part = (s: string | undefined): number[] => (s ? s.split(':').map((h) => parseInt(h, 16)) : []);
+  const a = part(head);
+  const b = part(tail);
+  const groups = tail === undefined ? a : [...a, ...new Array<number>(8 - a.length - b.length).fill(0), ...b];
+  const out = Buffer.alloc(16);
+  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+  return out;
 }
 
 function time(d: Date): Buffer {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSharedDispatcher } from '../../src/http/agent.js';
-import { createHttpClient, HttpTimeoutError, rateLimitWaitMs, type RetryNotice } from '../../src/http/client.js';
+import { createHttpClient, describeFailure, HttpTimeoutError, rateLimitWaitMs, type RetryNotice } from '../../src/http/client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
@@ -99,6 +99,25 @@ describe('createHttpClient', () => {
     await expect(http(`${base}/slow`)).rejects.toBeInstanceOf(HttpTimeoutError);
     expect(notices).toHaveLength(1);
     expect(notices[0]!.reason).toBe('timed out after 150 ms');
+  });
+
+  it('does not retry a certificate it cannot trust, and says so', async () => {
+    // A real TLS server whose certificate no CA of this process vouches for.
+    const { createServer: createTlsServer } = await import('node:https');
+    const { issueSelfSigned } = await import('../../src/sandbox/x509.js');
+    const now = new Date();
+    const cert = issueSelfSigned({ commonName: 'localhost', notBefore: now, notAfter: new Date(now.getTime() + 86_400_000), keyType: 'ec' });
+    const tls = createTlsServer({ cert: cert.certPem, key: cert.privateKeyPem }, (_req, res) => res.end('ok'));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    try {
+      const { http, notices } = client();
+      const error = await http(`https://127.0.0.1:${(tls.address() as AddressInfo).port}/`).catch((e: unknown) => e);
+      expect(notices).toEqual([]);
+      expect(describeFailure(error)).toMatch(/^its TLS certificate is not trusted \(/);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
+    }
   });
 
   it('retries even a POST when the connection was refused (it never reached a server)', async () => {

@@ -6,16 +6,19 @@ import type { Context } from '../context.js';
 import { createProgress } from '../progress.js';
 import { applyWithConfig, printApplyResult, reportSteps } from './apply.js';
 import { createHttp } from '../services.js';
+import { trustCertificateAuthority } from '../../http/agent.js';
 
 /**
  * The whole product in one command, on the built-in sandbox: start a local Auth0 tenant and
  * Amplitude org, run `apply` against them, then sign in as the sandbox user through both (an
- * SP-initiated SAML login over plain HTTP). Exits 0 only when that login succeeded.
+ * SP-initiated SAML login over plain HTTP, or https with `--tls`). Exits 0 only when that login succeeded.
  */
-export async function runDemoCommand(ctx: Context): Promise<ExitCode> {
+export async function runDemoCommand(ctx: Context, flags: { tls?: boolean } = {}): Promise<ExitCode> {
   const progress = await createProgress(ctx);
-  const step = progress.start('Starting the sandbox: a local Auth0 tenant and a local Amplitude org');
-  const sandbox = await startSandbox();
+  const step = progress.start(`Starting the sandbox: a local Auth0 tenant and a local Amplitude org${flags.tls ? ' over https' : ''}`);
+  const sandbox = await startSandbox(flags.tls ? { tls: true } : {});
+  // The sandbox's CA is new: trust it in this process (a child would be given NODE_EXTRA_CA_CERTS).
+  if (sandbox.tls) await trustCertificateAuthority(sandbox.tls.caPem);
   ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
   ctx.secrets.add(sandbox.env.AMPLITUDE_SSO_TOKEN);
   ctx.secrets.add(sandbox.env.SANDBOX_USER_PASSWORD);

@@ -13,7 +13,7 @@ import type { RawConfig, ResolvedConfig } from '../../config/types.js';
 import { requireScopes, type ApplyResult } from '../../core/apply.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { isLoopbackHost } from '../../http/agent.js';
-import { auth0BaseUrl, domainHost } from '../../idp/auth0/domain.js';
+import { auth0BaseUrl, domainHost, loopbackTlsFrom } from '../../idp/auth0/domain.js';
 import { createAuth0Admin } from '../../idp/auth0/management.js';
 import { SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
@@ -52,7 +52,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
     say(`Answers come back as defaults next time${previous ? ` (read from ${configPath})` : ''}. Ctrl-C stops at any point.\n`);
 
     const domain = await askDomain(ctx, prompter, http, flags.auth0Domain ?? previous?.auth0?.domain ?? ctx.env[ENV.auth0Domain], say, s);
-    const baseUrl = auth0BaseUrl(domain);
+    const baseUrl = auth0BaseUrl(domain, loopbackTlsFrom(ctx.env));
     const creds = await askCredentials(ctx, prompter, http, { domain, baseUrl }, flags, previous, say, s);
     const org = await askOrg(ctx, prompter, flags, previous);
     const delivery = await askDelivery(ctx, prompter, flags, previous, org);
@@ -144,7 +144,7 @@ async function askDomain(
   for (;;) {
     const answer = await prompter.input('Auth0 domain (e.g. acme.us.auth0.com)', { ...(value ? { default: value } : {}), validate: validDomain });
     const domain = normalizeDomainAnswer(answer);
-    const probe = await probeTenant(auth0BaseUrl(domain), http);
+    const probe = await probeTenant(auth0BaseUrl(domain, loopbackTlsFrom(ctx.env)), http);
     if (probe.ok) {
       say(`${s.green('✔')} ${domain} answers like an Auth0 tenant`);
       return domain;

@@ -13,6 +13,7 @@ export interface SandboxFlags {
   rateLimit?: string;
   auth0Faults?: string;
   amplitudeFaults?: string;
+  tls?: boolean;
 }
 
 /** Starts both emulators, writes the env file, and serves until SIGINT/SIGTERM. */
@@ -27,6 +28,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       ...(rateLimit ? { rateLimit } : {}),
       ...(auth0Faults ? { auth0Faults } : {}),
       ...(amplitudeFaults ? { amplitudeFaults } : {}),
+      ...(flags.tls ? { tls: true } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -61,6 +63,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
         ssoEndpoint: sandbox.amplitude.ssoEndpoint,
       },
       user: { email: sandbox.auth0.user.email },
+      ...(sandbox.tls ? { tls: { caFile: sandbox.tls.caFile } } : {}),
       ...(envFile ? { envFile } : {}),
     };
     if (ctx.output.json) {
@@ -73,9 +76,12 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
           `  SSO settings endpoint: ${sandbox.amplitude.ssoEndpoint}`,
           `  SP-initiated login:    ${sandbox.amplitude.loginUrl}`,
           `Sandbox user: ${sandbox.auth0.user.email}`,
+          ...(sandbox.tls
+            ? [`TLS: both serve https with a CA made for this run: ${sandbox.tls.caFile} (give it to clients as NODE_EXTRA_CA_CERTS; a node process reads it at start-up only)`]
+            : []),
           envFile
             ? `Credentials written to ${envFile}. Try: set -a; . ${flags.envFile}; set +a; sso-setup apply`
-            : 'Pass --env-file FILE to get the credentials (AUTH0_*, AMPLITUDE_*, SANDBOX_USER_*) in dotenv format.',
+            : `Pass --env-file FILE to get the credentials (AUTH0_*, AMPLITUDE_*, SANDBOX_USER_*${sandbox.tls ? ', NODE_EXTRA_CA_CERTS, SANDBOX_TLS' : ''}) in dotenv format.`,
           'Serving until Ctrl-C.',
           '',
         ].join('\n'),

@@ -11,7 +11,7 @@ import type { ClientsClient } from 'auth0/clients';
 import type { SigningClient } from 'auth0/keys/signing';
 import { EXIT, SsoError } from '../../errors.js';
 import type { SecretRegistry } from '../../secrets.js';
-import { describeFailure, errorCode, HttpTimeoutError, type FetchLike } from '../../http/client.js';
+import { describeFailure, errorCode, HttpTimeoutError, isCertificateFailure, type FetchLike } from '../../http/client.js';
 import type { Auth0Client, ClientWrite, IdpAdmin, IdpSession, SigningKeyInfo } from '../../core/ports.js';
 import { downloadDocument } from '../../http/download.js';
 import { grantHint } from './scopes.js';
@@ -211,7 +211,9 @@ function unreachable(conn: Auth0Connection, error: unknown): SsoError {
     });
   }
   return new SsoError('AUTH0_UNREACHABLE', `could not reach Auth0 at ${conn.baseUrl}: ${describeFailure(error)}`, {
-    hint: `Check ${domain} and your network; sso-setup retried before giving up.`,
+    hint: isCertificateFailure(error)
+      ? `For \`sso-setup sandbox --tls\`, set NODE_EXTRA_CA_CERTS to the CA file its env file names; otherwise check ${domain} (a TLS-intercepting proxy needs its CA in NODE_EXTRA_CA_CERTS too).`
+      : `Check ${domain} and your network; sso-setup retried before giving up.`,
     cause: error,
   });
 }
