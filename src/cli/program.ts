@@ -54,7 +54,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .summary('health checks: will SSO work, and keep working?')
       .description(
         'Health checks for a configured setup: credentials, the Auth0 application, the IdP metadata and certificate, ' +
-          'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only.',
+          'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only. The full login ' +
+          'walks server-rendered login pages (New Universal Login) without a browser; a page that logs in from JavaScript ' +
+          '(Classic Universal Login), a CAPTCHA or MFA is reported as LOGIN_NEEDS_BROWSER (a warning).',
       ),
   )
     .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)

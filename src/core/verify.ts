@@ -340,6 +340,16 @@ export function judgeLogin(client: Auth0Client | undefined, user: VerifyOptions[
   if (r.outcome === 'signed-in') {
     return { id, status: 'pass', message: `signed in to the SP as ${r.email ?? user.email}: the assertion was accepted`, details: { trail: r.trail } };
   }
+  if (r.outcome === 'failed' && r.code === 'LOGIN_NEEDS_BROWSER') {
+    // Not a broken SSO: a page this browserless walk cannot get past (JavaScript login, CAPTCHA, MFA).
+    return {
+      id,
+      status: 'warn',
+      message: `the login round trip could not be checked: ${r.message}`,
+      hint: 'Check a login in a browser; give a test user without MFA on a server-rendered (New Universal Login) page, or leave --test-user out.',
+      details: { code: r.code, ...(r.status !== undefined ? { status: r.status } : {}), trail: r.trail },
+    };
+  }
   const message = r.outcome === 'failed' ? r.message : 'the flow stopped at the login page';
   return {
     id,

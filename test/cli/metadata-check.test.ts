@@ -216,7 +216,7 @@ describe('sso-setup metadata check (spawned; needs npm run build)', () => {
 });
 
 describe('start-up stays lazy (needs npm run build)', () => {
-  const HEAVY = /node_modules\/(auth0|@inquirer|ora|undici|xml-crypto|@xmldom|xmllint-wasm|chalk)\//;
+  const HEAVY = /node_modules\/(auth0|@inquirer|ora|undici|xml-crypto|@xmldom|xmllint-wasm|chalk|parse5|entities|tough-cookie|tldts)\//;
 
   /** Runs the CLI with a module hook that records every module the process loads. */
   function loadedModules(argv: string[]): Promise<{ exitCode: number; modules: string[] }> {
@@ -259,7 +259,7 @@ process.on('exit', () => appendFileSync(${JSON.stringify(log)}, Object.keys(requ
     expect(modules.filter((m) => m.includes('node_modules/') || m.endsWith('bundle-loader.cjs'))).toEqual([]);
   });
 
-  it('metadata check of an unsigned file loads the CLI bundle, but not the Auth0 SDK, prompts, spinners, HTTP or signature stack', async () => {
+  it('metadata check of an unsigned file loads the CLI bundle, but not the Auth0 SDK, prompts, spinners, HTTP, signature stack or login walk', async () => {
     const { exitCode, modules } = await loadedModules(['metadata', 'check', AUTH0, ...NOW]);
     expect(exitCode).toBe(0);
     expect(modules.some((m) => m.endsWith('bin/bundle-loader.cjs'))).toBe(true);
