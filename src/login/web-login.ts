@@ -53,6 +53,14 @@ interface Navigation {
   toAcs?: boolean;
 }
 
+/**
+ * Starts loading the walk's parser and cookie jar (~0.3-0.6 s) so that it overlaps a caller's
+ * network waits; `verify` calls it before its first request.
+ */
+export function preloadLoginWalk(): void {
+  void Promise.all([import('parse5'), import('tough-cookie')]).catch(() => undefined);
+}
+
 export async function webLogin(opts: WebLoginOptions): Promise<WebLoginResult> {
   const trail: string[] = [];
   const { CookieJar, getPublicSuffix } = await import('tough-cookie');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { verifySetup } from '../../core/verify.js';
 import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.js';
-import { webLogin } from '../../login/web-login.js';
+import { preloadLoginWalk, webLogin } from '../../login/web-login.js';
 import { EMAIL_ADDRESS_FORMAT } from '../../idp/auth0/saml-addon.js';
 import type { Context } from '../context.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -38,6 +38,8 @@ export async function verifyWithConfig(
 ): Promise<ExitCode> {
   const started = Date.now();
   const { idp, sp, http } = createServices(ctx, config, undefined);
+  // The login probe always runs once the metadata is read: load its HTML parser meanwhile.
+  preloadLoginWalk();
   const idpOrigin = new URL(config.auth0.baseUrl).origin;
   const spOrigin = new URL(config.amplitude.acsUrl).origin;
   const now = flags.now ?? ctx.now();
