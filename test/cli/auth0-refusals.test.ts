@@ -5,16 +5,16 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { spawnCli, type CliResult } from '../helpers/run-cli.js';
-import { removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
+import { useSandbox, useTempDir } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { managementApi, managementToken } from '../helpers/auth0-api.js';
 
 const sandbox = useSandbox();
+const workDir = useTempDir();
 let cwd: string;
 beforeEach(() => {
-  cwd = tempDir();
+  cwd = workDir();
 });
-afterEach(() => removeDir(cwd));
 
 function run(sb: Sandbox, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return spawnCli(args, { cwd, env: { ...sb.env, ...env }, timeoutMs: 60_000 });

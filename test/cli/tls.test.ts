@@ -10,16 +10,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jest } from '@jest/globals';
 import { BIN, REPO_ROOT, baseEnv, spawnCli, type CliResult } from '../helpers/run-cli.js';
-import { removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
+import { useSandbox, useTempDir } from '../helpers/sandbox.js';
 
 jest.setTimeout(90_000);
 
 const sandbox = useSandbox({ tls: true });
+const workDir = useTempDir();
 let cwd: string;
 beforeEach(() => {
-  cwd = tempDir();
+  cwd = workDir();
 });
-afterEach(() => removeDir(cwd));
 
 test('the sandbox serves https on localhost with a CA of its own, named in the env', () => {
   const sb = sandbox();

@@ -43,6 +43,18 @@ export function tempDir(prefix = 'sso-setup-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** A fresh working directory for each test of a file (jest hooks), removed after it. */
+export function useTempDir(): () => string {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => {
+    if (dir) removeDir(dir);
+  });
+  return () => dir!;
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
