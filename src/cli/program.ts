@@ -20,7 +20,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .description(
         'Interactive wizard for a first setup: asks for the Auth0 domain and credentials (checked at once), the Amplitude org ' +
           'and delivery, shows the plan, applies it, walks you through the upload in Amplitude, runs verify, and saves the ' +
-          'answers (no secrets) to sso-setup.json for CI. Needs a terminal; in scripts use `apply`.',
+          'answers (no secrets) to sso-setup.json for CI. Needs a terminal; in scripts use `apply`. ' +
+          '"Have you uploaded the file?" defaults to No: only yes records the upload (as `confirm-upload` does); ' +
+          'until then verify warns on sp.trust (handed over, upload not confirmed).',
       ),
   )
     .addHelpText('after', examples(['sso-setup init', 'sso-setup init --auth0-domain acme.us.auth0.com --amplitude-org-id 123456']))
@@ -32,7 +34,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .summary('create or update the Auth0 application and deliver its metadata (safe to re-run)')
       .description(
         'Create or update the Auth0 SAML application for Amplitude, check its IdP metadata and deliver it to the SP. ' +
-          'Safe to re-run: it changes only what differs. Non-interactive: every input comes from flags, env or the config file.',
+          'Safe to re-run: it changes only what differs. Non-interactive: every input comes from flags, env or the config file. ' +
+          'Manual delivery saves the metadata file and records a hand-over, not an upload: a person uploads the file in ' +
+          'Amplitude, then runs `confirm-upload`; until then every run lists the upload as still to do (--json: sp.upload).',
       ),
   )
     .option('--dry-run', 'print the plan (a field-level diff per side) and change nothing')
@@ -46,6 +50,32 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     )
     .action(async (opts: Record<string, string | boolean>) =>
       run('apply', async (ctx) => (await import('./commands/apply.js')).runApplyCommand(ctx, opts)),
+    );
+
+  addSetupOptions(
+    program
+      .command('confirm-upload')
+      .summary('record that a person uploaded the metadata file in Amplitude (manual delivery)')
+      .description(
+        'Manual delivery only: record that the metadata file `apply` saved was uploaded in Amplitude. Until then ' +
+          "`verify` warns on sp.trust (handed over, upload not confirmed), unless a test user's login proves it. " +
+          '--fingerprint names the certificate you uploaded (printed by `apply`; `apply --json`: sp.upload.certificate). ' +
+          'It is refused (exit 1, nothing recorded) unless it is the certificate last handed over and the IdP still ' +
+          'signs with it. A later hand-over (after a signing-key rotation) drops the confirmation.',
+      ),
+  )
+    .requiredOption('--fingerprint <sha256>', 'SHA-256 fingerprint of the uploaded certificate (AA:70:…:48; case and colons optional)', parseFingerprint)
+    .addHelpText(
+      'after',
+      examples([
+        'sso-setup confirm-upload --fingerprint <the SHA-256 fingerprint apply printed>',
+        'sso-setup confirm-upload --config sso-setup.json --json --fingerprint <sha256>',
+      ]),
+    )
+    .action(async (opts: Record<string, string>) =>
+      run('confirm-upload', async (ctx) =>
+        (await import('./commands/confirm-upload.js')).runConfirmUploadCommand(ctx, opts as Record<string, string> & { fingerprint: string }),
+      ),
     );
 
   addSetupOptions(
@@ -71,7 +101,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'sso-setup verify',
         'sso-setup verify --json --junit sso-verify.xml',
         'sso-setup verify --strict --warn-days 45',
-      ]),
+      ]) + SP_TRUST_MANUAL_HELP,
     )
     .action(async (opts: Record<string, unknown>) =>
       run('verify', async (ctx) => (await import('./commands/verify.js')).runVerifyCommand(ctx, opts)),
@@ -222,6 +252,17 @@ export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
+/** What sp.trust's statuses mean when a person uploads the metadata (README: "Manual delivery"). */
+const SP_TRUST_MANUAL_HELP = `
+sp.trust with manual delivery (nothing can read Amplitude's settings):
+  pass  Amplitude accepted this run's test-user login (sso.login), or a person confirmed uploading
+        the certificate the IdP signs with now (\`sso-setup confirm-upload\`, or "yes" in init)
+  warn  that certificate was handed over (saved by apply) but nobody confirmed its upload; or the
+        upload was confirmed but Amplitude refused this run's login; or no hand-over is recorded
+  fail  the IdP signs with another certificate than the one last handed over (a key rotation):
+        run apply, upload the new file, confirm it
+`;
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success (warnings allowed)
@@ -241,6 +282,15 @@ export function parsePort(value: string): number {
   const n = parseNonNegativeInt(value);
   if (n < 1 || n > 65534) throw new InvalidArgumentError('expected a port from 1 to 65534.');
   return n;
+}
+
+/** A SHA-256 certificate fingerprint, as `X509Certificate.fingerprint256` writes it (AA:BB:…). */
+export function parseFingerprint(value: string): string {
+  const hex = value.trim().replace(/:/g, '').toUpperCase();
+  if (!/^[0-9A-F]{64}$/.test(hex)) {
+    throw new InvalidArgumentError('expected the full SHA-256 fingerprint (32 hex pairs, e.g. AA:70:…:48), as `apply` prints it.');
+  }
+  return hex.match(/../g)!.join(':');
 }
 
 export function parseInstant(value: string): Date {

@@ -5,12 +5,13 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { EXIT, SsoError } from '../errors.js';
-import { SP_CERT_AT_KEY, SP_CERT_KEY, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
+import { EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { manualUploadSteps } from '../sp/amplitude/manual.js';
 import { desiredClient, planIdp, planSp, type FieldChange, type MetadataSummary } from './plan.js';
-import type { Auth0Client, EndpointSp, FileStore, IdpAdmin, Progress, SpConnector, SpTrust } from './ports.js';
+import type { Auth0Client, EndpointSp, FileStore, IdpAdmin, ManualSp, Progress, SpConnector, SpTrust } from './ports.js';
+import { describeUpload, uploadRecord, type UploadRecord } from './upload.js';
 
 /** The parts of the metadata checker's report that apply and verify read. */
 export interface MetadataVerdict {
@@ -88,7 +89,17 @@ export interface ApplyResult {
     warnings: MetadataVerdict['warnings'];
     file?: string;
   };
-  sp: { delivery: 'endpoint' | 'manual'; action: string; target: string; diff: FieldChange[] };
+  sp: {
+    delivery: 'endpoint' | 'manual';
+    action: string;
+    target: string;
+    diff: FieldChange[];
+    /**
+     * Manual delivery, once something was handed over: the hand-over and whether a person confirmed
+     * the upload (after this run; a dry run shows it as it stands).
+     */
+    upload?: UploadRecord;
+  };
   steps: StepRecord[];
   /** What is left to a person (manual delivery). */
   manualSteps?: string[];
@@ -164,11 +175,7 @@ async function run(
   );
   if (matches.length > 1) {
     step.fail();
-    throw new SsoError(
-      'AUTH0_DUPLICATE_APPLICATION',
-      `${matches.length} Auth0 applications carry the marker ${desired.marker.key}=${desired.marker.value}: ${matches.map((c) => `${c.name} (${c.client_id})`).join(', ')}`,
-      { hint: `Delete the extra application(s) in Auth0, or remove '${desired.marker.key}' from their Metadata, then run again.` },
-    );
+    throw duplicateApplications(desired.marker, matches);
   }
   let client: Auth0Client | undefined = matches[0];
   step.done(client ? `Found Auth0 application "${client.name}" (${client.client_id})` : 'No Auth0 application for this org yet');
@@ -243,7 +250,7 @@ async function run(
   if (sp.delivery === 'endpoint') {
     await deliverToEndpoint(sp as EndpointSp, endpointTrust!, summary, metadataXml, opts, deps, result, record);
   } else {
-    await handOver(config, client, sp, summary, metadataXml, opts, deps, result, record, session.scopes);
+    await handOver(config, client, sp as ManualSp, summary, metadataXml, opts, deps, result, record, session.scopes);
   }
 
   result.changed = !opts.dryRun && steps.some((s) => s.status === 'done' && s.id !== 'idp.token' && s.id !== 'idp.metadata');
@@ -291,7 +298,7 @@ async function deliverToEndpoint(
 async function handOver(
   config: ResolvedConfig,
   client: Auth0Client | undefined,
-  sp: SpConnector,
+  sp: ManualSp,
   summary: MetadataSummary | undefined,
   metadataXml: string | undefined,
   opts: { dryRun: boolean },
@@ -305,26 +312,30 @@ async function handOver(
   const trust = await sp.readTrust(client);
   const existing = metadataXml ? await deps.files.read(file) : undefined;
   const plan = planSp(trust, summary, { file: path, fileMatches: existing !== undefined && existing === metadataXml });
-  result.sp = { delivery: 'manual', action: plan.action, target: path, diff: plan.changes };
-  const steps = manualUploadSteps(config.amplitude.baseUrl, path);
+  let upload = uploadRecord(trust);
+  result.sp = { delivery: 'manual', action: plan.action, target: path, diff: plan.changes, ...(upload ? { upload } : {}) };
   const saveTitle = 'Save the metadata for upload to Amplitude';
+  const current = summary?.certificates[0];
+  // What is left to the person: nothing once they confirmed uploading the certificate the IdP signs with.
+  const personStep = (after: UploadRecord | undefined) => {
+    if (after?.status === 'confirmed' && after.certificate === current) {
+      record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'unchanged', automated: false, detail: describeUpload(after) });
+      return;
+    }
+    record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, ...(after && after.certificate === current ? { detail: describeUpload(after) } : {}) });
+    result.manualSteps = manualUploadSteps(config.amplitude.baseUrl, path, current);
+  };
 
   if (plan.action === 'none') {
     record({ id: 'sp.deliver', title: saveTitle, status: 'unchanged', automated: true, detail: path });
-    record({
-      id: 'sp.upload',
-      title: UPLOAD_TITLE,
-      status: 'unchanged',
-      automated: false,
-      detail: trust.kind === 'manual' && trust.recordedAt ? `handed over ${trust.recordedAt.slice(0, 10)}` : 'handed over',
-    });
+    personStep(upload);
     if (result.metadata) result.metadata.file = path;
     return;
   }
   if (opts.dryRun || plan.action === 'pending' || !metadataXml || !summary || !client) {
     record({ id: 'sp.deliver', title: saveTitle, status: 'planned', automated: true, detail: path });
-    record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false });
-    result.manualSteps = steps;
+    // A re-save of a confirmed certificate leaves nothing to the person; a new one will.
+    personStep(upload);
     return;
   }
   record({ id: 'sp.deliver', title: saveTitle, status: 'planned', automated: true, detail: path });
@@ -335,18 +346,17 @@ async function handOver(
     await withStep(step, () => deps.files.write(file, metadataXml));
   }
   const cert = summary.certificates[0]!;
-  if (trust.kind !== 'manual' || trust.recordedCertificate !== cert) {
+  if (upload?.certificate !== cert) {
+    // A new hand-over: recorded as such, and any confirmation of an earlier certificate is dropped.
     requireScopes(scopes, [SCOPES.updateClients], 'record the handed-over certificate');
-    await withStep(step, () =>
-      deps.idp.updateClient(client.client_id, {
-        client_metadata: { [SP_CERT_KEY]: cert, [SP_CERT_AT_KEY]: deps.now().toISOString() },
-      }),
-    );
+    const at = deps.now();
+    await withStep(step, () => deps.idp.updateClient(client.client_id, { client_metadata: sp.handOverRecord(cert, at) }));
+    upload = { status: 'handed-over', certificate: cert, handedOverAt: at.toISOString() };
+    result.sp.upload = upload;
   }
   step.done(`Saved the IdP metadata to ${path}`);
   record({ id: 'sp.deliver', title: saveTitle, status: 'done', automated: true, detail: path });
-  record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false });
-  result.manualSteps = steps;
+  personStep(upload);
   if (result.metadata) result.metadata.file = path;
 }
 
@@ -368,6 +378,15 @@ async function nextSigningCertificate(idp: IdpAdmin, scopes: string[], progress:
     progress.info(`Could not read Auth0's signing keys (${error instanceof Error ? error.message : String(error)}); the next key is not pre-trusted.`);
     return undefined;
   }
+}
+
+/** More than one application carries our marker: sso-setup cannot tell which one is its own. */
+export function duplicateApplications(marker: { key: string; value: string }, matches: Auth0Client[]): SsoError {
+  return new SsoError(
+    'AUTH0_DUPLICATE_APPLICATION',
+    `${matches.length} Auth0 applications carry the marker ${marker.key}=${marker.value}: ${matches.map((c) => `${c.name} (${c.client_id})`).join(', ')}`,
+    { hint: `Delete the extra application(s) in Auth0, or remove '${marker.key}' from their Metadata, then run again.` },
+  );
 }
 
 /**

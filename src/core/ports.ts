@@ -73,6 +73,12 @@ export type SpTrust =
       /** Fingerprint handed over at the last manual delivery (recorded in client_metadata), if any. */
       recordedCertificate?: string;
       recordedAt?: string;
+      /**
+       * Fingerprint a person confirmed uploading in the SP, and when. Nothing reads the SP itself
+       * (Amplitude has no API): this is a person's statement, and holds only for the same certificate.
+       */
+      confirmedCertificate?: string;
+      confirmedAt?: string;
     };
 
 /** The SP side: an SP settings endpoint, or a person uploading a file. */
@@ -89,6 +95,18 @@ export interface EndpointSp extends SpConnector {
   /** Replaces the SP's IdP settings; `additionalCertificates` (PEM) are trusted besides the metadata's. */
   upload(metadataXml: string, additionalCertificates: string[]): Promise<SpTrust>;
   disable(): Promise<void>;
+}
+
+/**
+ * Manual delivery: a person uploads the file. The hand-over and the person's confirmation are
+ * recorded on the IdP application (the only shared place every later run can read).
+ */
+export interface ManualSp extends SpConnector {
+  readonly delivery: 'manual';
+  /** The `client_metadata` change recording a hand-over of `certificate`; it drops any earlier confirmation. */
+  handOverRecord(certificate: string, at: Date): Record<string, string | null>;
+  /** The `client_metadata` change recording that a person confirmed uploading `certificate`. */
+  confirmationRecord(certificate: string, at: Date): Record<string, string | null>;
 }
 
 export interface FileStore {

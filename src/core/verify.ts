@@ -13,6 +13,7 @@ import { parseTrustedCertificate } from '../saml/certificate.js';
 import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from './apply.js';
 import { desiredClient, planIdp } from './plan.js';
 import type { Auth0Client, IdpAdmin, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
+import { day, uploadRecord } from './upload.js';
 
 export type CheckId = 'credentials' | 'idp.client' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
 export const CHECK_IDS: CheckId[] = ['credentials', 'idp.client', 'idp.metadata', 'idp.certificate', 'sp.trust', 'sso.probe', 'sso.login'];
@@ -100,7 +101,7 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
     judgeClient(config, desired.marker, session.ok, canRead(SCOPES.readClients), clients),
     judgeMetadata(client, metadata),
     judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(SCOPES.readSigningKeys)),
-    judgeSpTrust(spTrust, metadata, deps.sp),
+    judgeSpTrust(spTrust, metadata, deps.sp, login),
     judgeProbe(client, metadata, probe),
     judgeLogin(client, opts.testUser, login),
   ];
@@ -233,6 +234,7 @@ export function judgeCertificate(
   const cert = metadata.value.verdict.certificates[0];
   if (!cert) return { id, status: 'fail', message: 'the IdP metadata has no signing certificate', hint: 'Check the tenant signing keys in Auth0.' };
   const daysLeft = Math.floor((Date.parse(cert.notAfter) - opts.now.getTime()) / 86_400_000);
+  const manual = spTrust?.ok === true && spTrust.value.kind === 'manual';
   const details: Record<string, unknown> = { sha256: cert.sha256, notAfter: cert.notAfter, daysLeft };
   if (daysLeft < 0 || Date.parse(cert.notAfter) <= opts.now.getTime()) {
     return { id, status: 'fail', message: `the IdP signing certificate expired on ${cert.notAfter.slice(0, 10)}`, hint: 'Rotate the signing key in Auth0 (Settings > Signing Keys), then run `sso-setup apply`.', details };
@@ -242,7 +244,7 @@ export function judgeCertificate(
       id,
       status: 'warn',
       message: `the IdP signing certificate expires in ${daysLeft} days (${cert.notAfter.slice(0, 10)})`,
-      hint: 'Plan a signing-key rotation and run `sso-setup apply` right after it.',
+      hint: `Plan a signing-key rotation and run \`sso-setup apply\` right after it${manual ? ', then upload the new file in Amplitude and `sso-setup confirm-upload`' : ''}.`,
       details,
     };
   }
@@ -256,6 +258,16 @@ export function judgeCertificate(
     const nextSha = parsed.ok ? parsed.certificate.sha256 : undefined;
     details.next = { kid: next.kid, sha256: nextSha };
     const trusted = spTrust?.ok && spTrust.value.kind === 'endpoint' && spTrust.value.enabled && nextSha !== undefined && spTrust.value.certificates.includes(nextSha);
+    if (!trusted && manual) {
+      // Amplitude's UI takes one metadata file, and Auth0's metadata carries only the current key.
+      return {
+        id,
+        status: 'warn',
+        message: `${daysLeft} days left; Auth0 has a next signing key (${next.kid}), and a manual upload cannot pre-trust it: rotating it breaks SSO until the new file is uploaded`,
+        hint: 'After a rotation run `sso-setup apply` at once, upload the new file in Amplitude, then `sso-setup confirm-upload`.',
+        details,
+      };
+    }
     if (!trusted) {
       return {
         id,
@@ -269,7 +281,12 @@ export function judgeCertificate(
   return { id, status: 'pass', message: `${daysLeft} days left${next ? '; the SP already trusts the next signing key' : ''}`, details };
 }
 
-export function judgeSpTrust(spTrust: Outcome<SpTrust> | undefined, metadata: MetadataFact, sp: SpConnector): CheckResult {
+export function judgeSpTrust(
+  spTrust: Outcome<SpTrust> | undefined,
+  metadata: MetadataFact,
+  sp: SpConnector,
+  login?: Outcome<WebLoginResult>,
+): CheckResult {
   const id: CheckId = 'sp.trust';
   if (!spTrust) return skipped(id, 'needs the Auth0 application (see idp.client)');
   if (!spTrust.ok) return failed(id, spTrust.error);
@@ -290,25 +307,62 @@ export function judgeSpTrust(spTrust: Outcome<SpTrust> | undefined, metadata: Me
     }
     return { id, status: 'pass', message: `the SP trusts the IdP's current certificate ${short(current)}`, details };
   }
-  if (!trust.recordedCertificate) {
+  return judgeManualUpload(trust, current, sp, login);
+}
+
+/**
+ * Manual delivery: nothing reads Amplitude's settings, so the SP's trust is known only from a login
+ * it accepted in this run (the IdP signs with the current key), or from a person's confirmation
+ * that they uploaded the current certificate. A hand-over alone is a warning.
+ */
+function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpConnector, login: Outcome<WebLoginResult> | undefined): CheckResult {
+  const id: CheckId = 'sp.trust';
+  const upload = uploadRecord(trust);
+  const signedIn = login?.ok === true && login.value.outcome === 'signed-in';
+  const refusal = login?.ok === true && login.value.outcome === 'failed' && login.value.code === 'SP_REJECTED_ASSERTION' ? login.value.message : undefined;
+  const details = { delivery: 'manual', ...(upload ? { upload } : {}), idpCertificate: current, provenByLogin: signedIn };
+  const confirmLater = `Upload ${sp.target} in Amplitude (Settings > Organization settings > Access & SSO Settings), then run \`sso-setup confirm-upload --fingerprint ${current ?? '<fingerprint>'}\` (or give verify a test user: a passing sso.login proves it).`;
+  if (signedIn) {
+    return { id, status: 'pass', message: `Amplitude accepted a login signed with the IdP's current certificate ${short(current)} (sso.login)`, details };
+  }
+  if (!upload) {
     return {
       id,
       status: 'warn',
-      message: 'no record of a manual upload to Amplitude for this application',
-      hint: 'Run `sso-setup apply` (manual delivery) and upload the saved file in Amplitude.',
-    };
-  }
-  const details = { recordedCertificate: trust.recordedCertificate, recordedAt: trust.recordedAt, idpCertificate: current };
-  if (trust.recordedCertificate !== current) {
-    return {
-      id,
-      status: 'fail',
-      message: `Amplitude was given certificate ${short(trust.recordedCertificate)}${trust.recordedAt ? ` on ${trust.recordedAt.slice(0, 10)}` : ''}, but the IdP now signs with ${short(current)}`,
-      hint: 'Run `sso-setup apply` and upload the new metadata file in Amplitude (Settings > Organization settings > Access & SSO Settings).',
+      message: 'no record of a hand-over to Amplitude for this application: whether Amplitude trusts the IdP is unknown',
+      hint: 'Run `sso-setup apply` (manual delivery), upload the saved file in Amplitude, then `sso-setup confirm-upload`.',
       details,
     };
   }
-  return { id, status: 'pass', message: `Amplitude was given the IdP's current certificate ${short(current)}${trust.recordedAt ? ` on ${trust.recordedAt.slice(0, 10)}` : ''}`, details };
+  const handedOver = `${short(upload.certificate)}${upload.handedOverAt ? ` on ${day(upload.handedOverAt)}` : ''}`;
+  if (upload.certificate !== current) {
+    return {
+      id,
+      status: 'fail',
+      message: `the IdP signs with ${short(current)}, but the certificate last handed over to Amplitude is ${handedOver}`,
+      hint: 'Run `sso-setup apply`, upload the new metadata file in Amplitude (Settings > Organization settings > Access & SSO Settings), then `sso-setup confirm-upload`.',
+      details,
+    };
+  }
+  if (upload.status === 'handed-over') {
+    const when = upload.handedOverAt ? ` on ${day(upload.handedOverAt)}` : '';
+    return { id, status: 'warn', message: `certificate ${short(current)} handed over${when}, upload not confirmed`, hint: confirmLater, details };
+  }
+  if (refusal) {
+    return {
+      id,
+      status: 'warn',
+      message: `the upload of ${short(current)} was confirmed on ${day(upload.confirmedAt)}, but Amplitude refused this run's login (see sso.login): SSO may be off or changed there`,
+      hint: `Check Access & SSO Settings in Amplitude; if needed upload ${sp.target} again.`,
+      details,
+    };
+  }
+  return {
+    id,
+    status: 'pass',
+    message: `a person confirmed on ${day(upload.confirmedAt)} uploading the IdP's current certificate ${short(current)} (not read from Amplitude; a test user lets sso.login prove it)`,
+    details,
+  };
 }
 
 export function judgeProbe(client: Auth0Client | undefined, metadata: MetadataFact, probe: Outcome<WebLoginResult> | undefined): CheckResult {

@@ -265,12 +265,12 @@ describe('apply: manual delivery, secrets, configuration, destroy', () => {
     return { AMPLITUDE_SSO_ENDPOINT: '', AMPLITUDE_SSO_TOKEN: '' , AMPLITUDE_ORG_ID: sb.amplitude.orgId };
   }
 
-  it('without an SP endpoint, saves the metadata, prints the steps left to a person, and records the fingerprint', async () => {
+  it('without an SP endpoint, saves the metadata, prints the steps left to a person, and records the hand-over (not an upload)', async () => {
     const sb = sandbox();
     const r = await run(sb, ['apply', '--json'], manualEnv(sb));
     expect(r.exitCode).toBe(0);
     const out = json(r);
-    expect(out.sp).toMatchObject({ delivery: 'manual', action: 'handover' });
+    expect(out.sp).toMatchObject({ delivery: 'manual', action: 'handover', upload: { status: 'handed-over', certificate: out.metadata!.certificates[0]!.sha256 } });
     const file = out.metadata!.file!;
     expect(file).toBe(join(cwd, `amplitude-idp-metadata-${sb.amplitude.orgId}.xml`));
     expect(readFileSync(file, 'utf8')).toContain(`entityID="urn:${sb.auth0.domain}"`);
@@ -279,10 +279,12 @@ describe('apply: manual delivery, secrets, configuration, destroy', () => {
     expect(out.steps.find((s) => s.id === 'sp.upload')).toMatchObject({ automated: false, status: 'manual' });
     const meta = markedClients(sb)[0]!.client_metadata as Record<string, string>;
     expect(meta.sso_setup_sp_cert).toBe(out.metadata!.certificates[0]!.sha256);
+    expect(meta.sso_setup_sp_confirmed).toBeUndefined();
 
+    // A re-run changes nothing, and does not pretend the upload happened: it is still to do.
     const human = await run(sb, ['apply'], manualEnv(sb));
     expect(human.stdout).toContain('No changes');
-    expect(human.stdout).toMatch(/By a person:\n  ✔ Upload the metadata file in Amplitude: done earlier \(handed over \d{4}-\d{2}-\d{2}\)/);
+    expect(human.stdout).toMatch(/By a person:\n  … Upload the metadata file in Amplitude: to do \(handed over \d{4}-\d{2}-\d{2}, upload not confirmed; steps below\)/);
   });
 
   it('no secret or token appears in any output or file, even with --verbose and --json', async () => {
@@ -295,6 +297,10 @@ describe('apply: manual delivery, secrets, configuration, destroy', () => {
       await run(sb, ['verify', '--verbose', '--junit', 'report.xml']),
       await run(sb, ['apply', '--verbose'], { AMPLITUDE_SSO_ENDPOINT: `${sb.amplitude.ssoEndpoint}x` }),
     ];
+    const handedOver = (markedClients(sb)[0]!.client_metadata as Record<string, string>).sso_setup_sp_cert!;
+    const confirmed = await run(sb, ['confirm-upload', '--verbose', '--fingerprint', handedOver], manualEnv(sb));
+    expect(confirmed.exitCode).toBe(0);
+    outputs.push(confirmed);
     const texts = [...outputs.map((o) => o.stdout + o.stderr), ...filesIn(cwd).map((f) => f.text)];
     expect(filesIn(cwd).length).toBeGreaterThanOrEqual(2);
     for (const t of texts) {

@@ -40,6 +40,20 @@ async function answerOrgByAcsUrl(pty: PtySession, sb: Sandbox): Promise<void> {
   await pty.answer('Amplitude org ID, or paste the ACS URL', sb.amplitude.acsUrl);
 }
 
+/** Starts init in a folder with sso-setup.json: every earlier answer comes back as the default, Enter accepts it. */
+async function rerunWithSavedAnswers(sb: Sandbox): Promise<PtySession> {
+  const pty = start();
+  await pty.waitFor('Auth0 domain');
+  await pty.type(KEY.enter);
+  await pty.answer('Management API client ID', '');
+  await pty.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
+  await pty.answer('Amplitude org ID', '');
+  await pty.waitFor('How should the IdP metadata reach Amplitude?');
+  await pty.type(KEY.enter);
+  await pty.answer('Name of the Auth0 application', '');
+  return pty;
+}
+
 describe('init', () => {
   const sandbox = useSandbox();
 
@@ -79,11 +93,20 @@ describe('init', () => {
     expect(plan).not.toContain('Upload Metadata File');
     await pty.type('y', KEY.enter);
     await pty.waitFor('Now the part Amplitude does not let a program do');
-    const steps = await pty.waitFor('Have you uploaded the file and clicked Save?');
+    const steps = await pty.waitFor('Have you uploaded the file and clicked Save? (y/N)');
     expect(steps).toContain('Settings > Organization settings > Access & SSO Settings');
     expect(steps).toContain('Upload Metadata File: choose');
+    // The default is No: Enter does not claim an upload nobody made.
+    await pty.type(KEY.enter);
+    await pty.waitFor('Not confirmed. What now?');
+    await pty.type(KEY.down, KEY.enter); // I will upload it later
+    const later = await pty.waitFor('Run `sso-setup verify` now?');
+    const handedOver = (markedClients(sb)[0]!.client_metadata as Record<string, string>).sso_setup_sp_cert!;
+    expect(later).toContain('until you confirm the upload, `sso-setup verify` warns on sp.trust');
+    expect(later).toContain(`sso-setup confirm-upload --fingerprint ${handedOver}`);
     await pty.type('y', KEY.enter);
-    await pty.answer('Run `sso-setup verify` now?', 'n');
+    const report = await pty.waitFor(/SSO is healthy \([^)]*\)/);
+    expect(report).toMatch(/WARN\s+sp\.trust\s+certificate [0-9A-F:]+… handed over on \d{4}-\d{2}-\d{2}, upload not confirmed/);
     const tail = await pty.waitFor('sso-verify.xml');
     expect(tail).toContain('sso-setup apply --config sso-setup.json');
     expect(tail).toContain('AUTH0_CLIENT_SECRET');
@@ -102,7 +125,12 @@ describe('init', () => {
     // CI replays the saved answers with the secret from the environment.
     const replay = await spawnCli(['apply', '--json'], { cwd, env: { AUTH0_CLIENT_SECRET: sb.auth0.management.clientSecret } });
     expect(replay.exitCode).toBe(0);
-    expect(JSON.parse(replay.stdout)).toMatchObject({ changed: false, idp: { action: 'none' }, sp: { delivery: 'manual', action: 'none' } });
+    expect(JSON.parse(replay.stdout)).toMatchObject({
+      changed: false,
+      idp: { action: 'none' },
+      sp: { delivery: 'manual', action: 'none', upload: { status: 'handed-over', certificate: handedOver } },
+    });
+    expect(markedClients(sb)[0]!.client_metadata).not.toHaveProperty('sso_setup_sp_confirmed');
   });
 
   it('re-running on a configured org shows what exists and offers to repair or leave it', async () => {
@@ -118,16 +146,7 @@ describe('init', () => {
         application: { name: 'Amplitude SSO' },
       }),
     );
-    const pty = start();
-    // Every earlier answer comes back as the default: Enter accepts it.
-    await pty.waitFor('Auth0 domain');
-    await pty.type(KEY.enter);
-    await pty.answer('Management API client ID', '');
-    await pty.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
-    await pty.answer('Amplitude org ID', '');
-    await pty.waitFor('How should the IdP metadata reach Amplitude?');
-    await pty.type(KEY.enter);
-    await pty.answer('Name of the Auth0 application', '');
+    const pty = await rerunWithSavedAnswers(sb);
     const plan = await pty.waitFor(`already exists (${id}). What now?`);
     expect(plan).toContain(`~ callbacks:\n        - https://drifted.example/acs\n        + ${sb.amplitude.acsUrl}\n`);
     await pty.type(KEY.down, KEY.enter); // Leave it as it is
@@ -136,23 +155,35 @@ describe('init', () => {
     expect(await pty.exited).toBe(0);
     expect(sb.auth0.tenant.getClient(id)!.callbacks).toEqual(['https://drifted.example/acs']);
 
-    const repair = start();
-    await repair.waitFor('Auth0 domain');
-    await repair.type(KEY.enter);
-    await repair.answer('Management API client ID', '');
-    await repair.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
-    await repair.answer('Amplitude org ID', '');
-    await repair.waitFor('How should the IdP metadata reach Amplitude?');
-    await repair.type(KEY.enter);
-    await repair.answer('Name of the Auth0 application', '');
+    const repair = await rerunWithSavedAnswers(sb);
     await repair.waitFor('What now?');
     await repair.type(KEY.enter); // Repair it
     await repair.waitFor('Updated the Auth0 application: callbacks');
-    // A new working directory: the metadata file is saved again, and the upload walked through.
-    await repair.answer('Have you uploaded the file and clicked Save?', 'y');
+    // Nobody confirmed the upload the first time: it is walked through again. No, then show the steps again, then later.
+    await repair.waitFor('Have you uploaded the file and clicked Save? (y/N)');
+    await repair.type('n', KEY.enter);
+    await repair.waitFor('Not confirmed. What now?');
+    await repair.type(KEY.enter); // Show the steps again and wait
+    await repair.waitFor('Upload Metadata File: choose');
+    await repair.answer('Have you uploaded the file and clicked Save?', 'n');
+    await repair.waitFor('Not confirmed. What now?');
+    await repair.type(KEY.down, KEY.enter); // later
     await repair.answer('Run `sso-setup verify` now?', 'n');
     expect(await repair.exited).toBe(0);
     expect(sb.auth0.tenant.getClient(id)!.callbacks).toEqual([sb.amplitude.acsUrl]);
+    expect(sb.auth0.tenant.getClient(id)!.client_metadata).not.toHaveProperty('sso_setup_sp_confirmed');
+
+    // Everything in sync but the upload: the wizard says so and asks; "yes" records the confirmation.
+    const confirm = await rerunWithSavedAnswers(sb);
+    await confirm.waitFor('The upload in Amplitude is not confirmed yet.');
+    await confirm.answer('Have you uploaded the file and clicked Save?', 'y');
+    await confirm.waitFor('Recorded: you confirmed uploading certificate');
+    const handedOver = (sb.auth0.tenant.getClient(id)!.client_metadata as Record<string, string>).sso_setup_sp_cert!;
+    expect((sb.auth0.tenant.getClient(id)!.client_metadata as Record<string, string>).sso_setup_sp_confirmed).toMatch(new RegExp(`^${handedOver} \\d{4}-`));
+    await confirm.answer('Run `sso-setup verify` now?', 'y');
+    const report = await confirm.waitFor(/SSO is healthy \([^)]*\)/);
+    expect(report).toMatch(/PASS\s+sp\.trust\s+a person confirmed on \d{4}-\d{2}-\d{2}/);
+    expect(await confirm.exited).toBe(0);
   });
 });
 

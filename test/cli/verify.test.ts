@@ -190,13 +190,16 @@ describe('verify (manual delivery)', () => {
   const sandbox = useSandbox();
   const manual = (sb: Sandbox) => ({ AMPLITUDE_SSO_ENDPOINT: '', AMPLITUDE_SSO_TOKEN: '', AMPLITUDE_ORG_ID: sb.amplitude.orgId });
 
-  it('sp.trust compares the certificate handed over for upload with the one the IdP signs with', async () => {
+  it('sp.trust: a hand-over is not an upload (warn); a rotation since the hand-over fails it', async () => {
     const sb = sandbox();
     expect((await run(sb, ['apply'], manual(sb))).exitCode).toBe(0);
     const before = await verify(sb, [], { ...manual(sb), SANDBOX_USER_EMAIL: '', SANDBOX_USER_PASSWORD: '' });
-    expect(before.status['sp.trust']).toBe('pass');
+    // Handed over, nobody confirmed the upload (confirmation: test/cli/manual-trust.test.ts).
+    expect(before.status['sp.trust']).toBe('warn');
+    expect(before.report.checks.find((c) => c.id === 'sp.trust')!.message).toContain('upload not confirmed');
     // Nothing can be pre-trusted through Amplitude's UI: the queued next key is a warning.
     expect(before.status['idp.certificate']).toBe('warn');
+    expect(before.report.checks.find((c) => c.id === 'idp.certificate')!.message).toContain('a manual upload cannot pre-trust it');
 
     sb.auth0.tenant.rotateSigningKey();
     const after = await verify(sb, [], { ...manual(sb), SANDBOX_USER_EMAIL: '', SANDBOX_USER_PASSWORD: '' });

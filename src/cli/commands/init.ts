@@ -10,13 +10,14 @@ import { configFileFor, type SetupAnswers } from '../../config/config-file.js';
 import { ENV } from '../../config/inputs.js';
 import { DEFAULT_AMPLITUDE_BASE_URL, DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, resolveConfig } from '../../config/resolve.js';
 import type { RawConfig, ResolvedConfig } from '../../config/types.js';
-import { requireScopes, type ApplyResult } from '../../core/apply.js';
+import { requireScopes, shortFingerprint, type ApplyResult } from '../../core/apply.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { isLoopbackHost } from '../../http/agent.js';
 import { auth0BaseUrl, domainHost, loopbackTlsFrom } from '../../idp/auth0/domain.js';
 import { createAuth0Admin } from '../../idp/auth0/management.js';
 import { SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
+import { amplitudeUploadSteps, confirmUploadCommand } from '../../sp/amplitude/manual.js';
 import { parseAmplitudeSpUrl } from '../../sp/amplitude/urls.js';
 import type { Context } from '../context.js';
 import { canPrompt } from '../io.js';
@@ -27,6 +28,7 @@ import { createHttp } from '../services.js';
 import type { SetupFlags } from '../setup-config.js';
 import { style, type Style } from '../style.js';
 import { applyWithConfig, reportSteps } from './apply.js';
+import { confirmWithConfig } from './confirm-upload.js';
 import { resolveTestUser, verifyWithConfig } from './verify.js';
 
 /** What init needs to create and maintain the setup (verify's read:signing_keys is recommended). */
@@ -81,7 +83,11 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
 
     let result: ApplyResult | undefined;
     if (converged) {
-      say(`${s.green('✔')} Everything is already set up and in sync: nothing to change.`);
+      say(
+        plan.manualSteps?.length
+          ? `${s.green('✔')} Auth0 and the saved metadata file are in sync: nothing to change there. The upload in Amplitude is not confirmed yet.`
+          : `${s.green('✔')} Everything is already set up and in sync: nothing to change.`,
+      );
     } else if (plan.idp.clientId) {
       const choice = await prompter.select(
         `An Auth0 application for Amplitude org ${org.orgId} already exists (${plan.idp.clientId}). What now?`,
@@ -98,7 +104,9 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
       result = await applyNow(ctx, config);
     }
 
-    if (result?.manualSteps?.length) await walkThroughUpload(prompter, result, say, s);
+    // What is left to the person: after this run, or as it stood when nothing needed to change.
+    const latest = result ?? (converged ? plan : undefined);
+    if (latest?.manualSteps?.length) await walkThroughUpload(ctx, config, prompter, latest, say, s);
 
     let exit: ExitCode = EXIT.ok;
     if (await prompter.confirm('Run `sso-setup verify` now?', true)) {
@@ -313,26 +321,49 @@ function resolveAnswers(answers: SetupAnswers, clientSecret: string, ssoToken: s
   return config;
 }
 
-async function walkThroughUpload(prompter: Prompter, result: ApplyResult, say: (t?: string) => void, s: Style): Promise<void> {
+/**
+ * The upload in Amplitude, by the person, then their answer. "Yes" records a confirmation of the
+ * certificate handed over (verify's sp.trust then passes); the default is No, which leaves the
+ * state "handed over, upload not confirmed" and says how to confirm later.
+ */
+async function walkThroughUpload(
+  ctx: Context,
+  config: ResolvedConfig,
+  prompter: Prompter,
+  result: ApplyResult,
+  say: (t?: string) => void,
+  s: Style,
+): Promise<void> {
+  const certificate = result.sp.upload?.certificate;
+  const steps = amplitudeUploadSteps(config.amplitude.baseUrl, result.sp.target);
+  const show = () => steps.forEach((line, i) => say(`  ${i + 1}. ${line}`));
   say('');
   say(s.bold('Now the part Amplitude does not let a program do. In Amplitude:'));
-  result.manualSteps!.slice(0, -2).forEach((line, i) => say(`  ${i + 1}. ${line}`));
+  show();
   for (;;) {
-    if (await prompter.confirm('Have you uploaded the file and clicked Save?', true)) {
-      say(`${s.green('✔')} Recorded: Amplitude was given certificate ${result.metadata?.certificates[0]?.sha256.slice(0, 23) ?? ''}…`);
+    if (await prompter.confirm('Have you uploaded the file and clicked Save?', false)) {
+      if (certificate) {
+        const { upload } = await confirmWithConfig(ctx, config, certificate);
+        say(`${s.green('✔')} Recorded: you confirmed uploading certificate ${shortFingerprint(upload.certificate)} in Amplitude.`);
+      }
       say(s.dim('Test a login in a private window before turning on "Require SSO", and keep one admin who can sign in with a password.'));
       return;
     }
     const next = await prompter.select(
-      'No problem. What now?',
+      'Not confirmed. What now?',
       [
         { value: 'wait', name: 'Show the steps again and wait' },
-        { value: 'later', name: 'I will do it later (then run `sso-setup verify`)' },
+        { value: 'later', name: 'I will upload it later' },
       ],
       'wait',
     );
-    if (next === 'later') return;
-    result.manualSteps!.slice(0, -2).forEach((line, i) => say(`  ${i + 1}. ${line}`));
+    if (next === 'later') {
+      say(`${s.yellow('!')} Not confirmed: until you confirm the upload, \`sso-setup verify\` warns on sp.trust (handed over, upload not confirmed).`);
+      say(`  Once the file is uploaded, record it with: ${certificate ? confirmUploadCommand(certificate) : 'sso-setup confirm-upload --fingerprint <the certificate apply printed>'}`);
+      say(s.dim('  (A `verify` whose test-user login succeeds proves the upload too.)'));
+      return;
+    }
+    show();
   }
 }
 

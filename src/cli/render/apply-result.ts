@@ -21,7 +21,13 @@ export interface ApplyRenderOptions {
 
 export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRenderOptions = {}): string {
   const out: string[] = [];
-  const heading = result.dryRun ? 'Plan (dry run: nothing was changed)' : result.changed ? 'Applied' : 'No changes: everything is already as configured';
+  const heading = result.dryRun
+    ? 'Plan (dry run: nothing was changed)'
+    : result.changed
+      ? 'Applied'
+      : result.manualSteps?.length
+        ? 'No changes: everything sso-setup manages is already as configured (a step is left to a person, below)'
+        : 'No changes: everything is already as configured';
   out.push(s.bold(heading));
 
   const idpVerb = {
@@ -63,8 +69,14 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
   if (byPerson.length) {
     out.push('', 'By a person:');
     for (const step of byPerson) {
-      const todo = listed ? 'to do (steps below)' : result.dryRun ? 'to do once the plan is applied (you will be walked through it)' : 'to do (walked through next)';
-      const state = step.status === 'unchanged' ? `done earlier (${step.detail ?? 'handed over'})` : todo;
+      // `detail` says what is recorded: "upload confirmed DATE", or "handed over DATE, upload not confirmed".
+      const next = listed ? 'steps below' : 'walked through next';
+      const state =
+        step.status === 'unchanged'
+          ? `done (${step.detail ?? 'confirmed'})`
+          : !listed && result.dryRun && !step.detail
+            ? 'to do once the plan is applied (you will be walked through it)'
+            : `to do (${[step.detail, next].filter(Boolean).join('; ')})`;
       out.push(`  ${step.status === 'unchanged' ? s.green('✔') : s.yellow('…')} ${step.title}: ${state}`);
     }
   }

@@ -12,9 +12,14 @@ export const EMAIL_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claim
 
 /** `client_metadata` key that marks the client sso-setup manages (client names are not unique in Auth0). */
 export const MARKER_KEY = 'sso_setup';
-/** `client_metadata` keys recording the certificate handed over for a manual upload to the SP. */
+/**
+ * `client_metadata` keys of manual delivery (Auth0 allows 10 keys of 255-character strings, shared
+ * with the customer's own): the certificate handed over for upload and when, and the person's
+ * confirmation that they uploaded it, as `<fingerprint> <ISO time>` in one key.
+ */
 export const SP_CERT_KEY = 'sso_setup_sp_cert';
 export const SP_CERT_AT_KEY = 'sso_setup_sp_cert_at';
+export const SP_CONFIRMED_KEY = 'sso_setup_sp_confirmed';
 
 export function markerValue(sp: Pick<AmplitudeSp, 'orgId'>): string {
   return `amplitude:${sp.orgId}`;

@@ -1,0 +1,77 @@
+/**
+ * `confirm-upload` (and init's "Have you uploaded the file?"): records that a person uploaded the
+ * handed-over metadata in the SP, for manual delivery. See ./upload.ts for what the record means.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+import { SsoError } from '../errors.js';
+import { SCOPES } from '../idp/auth0/scopes.js';
+import { checkTenantMetadata, duplicateApplications, requireScopes, shortFingerprint, type MetadataChecker } from './apply.js';
+import { desiredClient } from './plan.js';
+import type { IdpAdmin, ManualSp } from './ports.js';
+import { day, uploadRecord, type UploadRecord } from './upload.js';
+
+export interface ConfirmDeps {
+  idp: IdpAdmin;
+  sp: ManualSp;
+  checkMetadata: MetadataChecker;
+  now: () => Date;
+}
+
+export interface ConfirmResult {
+  /** False when this certificate's upload was already confirmed (the first date is kept). */
+  changed: boolean;
+  clientId: string;
+  upload: UploadRecord;
+}
+
+/**
+ * Records that a person uploaded the handed-over metadata in the SP. `fingerprint` names what they
+ * uploaded; it is refused unless it is the certificate last handed over AND the one the IdP signs
+ * with now, so a confirmation can never cover a file nobody was given, nor an outdated one.
+ */
+export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, fingerprint: string): Promise<ConfirmResult> {
+  const { idp, sp } = deps;
+  const desired = desiredClient(config);
+  const session = await idp.connect();
+  requireScopes(session.scopes, [SCOPES.readClients, SCOPES.updateClients], 'record the confirmation');
+
+  const matches = await idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+  if (matches.length > 1) throw duplicateApplications(desired.marker, matches);
+  const client = matches[0];
+  const record = uploadRecord(await sp.readTrust(client));
+  if (!client || !record) {
+    throw new SsoError('UPLOAD_NOTHING_HANDED_OVER', `nothing was handed over for upload to Amplitude org ${config.amplitude.orgId}${client ? '' : ' (no Auth0 application for it yet)'}`, {
+      hint: 'Run `sso-setup apply` (manual delivery): it saves the metadata file to upload; upload it in Amplitude, then confirm.',
+    });
+  }
+  const handedOver = `${shortFingerprint(record.certificate)}${record.handedOverAt ? ` (handed over ${day(record.handedOverAt)})` : ''}`;
+  if (fingerprint !== record.certificate) {
+    throw new SsoError('UPLOAD_FINGERPRINT_MISMATCH', `--fingerprint ${shortFingerprint(fingerprint)} is not the certificate last handed over for upload, ${handedOver}`, {
+      hint: `Upload the file \`sso-setup apply\` saved last (${sp.target}) and confirm the certificate it printed; nothing was recorded.`,
+      details: { given: fingerprint, handedOver: record.certificate, handedOverAt: record.handedOverAt },
+    });
+  }
+
+  // The IdP may have rotated since the hand-over: then the uploaded file is already out of date.
+  const bytes = await idp.downloadMetadata(client.client_id);
+  const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30);
+  const url = idp.metadataUrl(client.client_id);
+  if (!verdict.valid) {
+    throw new SsoError('IDP_METADATA_INVALID', `the IdP metadata at ${url} failed the checks: ${verdict.errors.map((e) => e.code).join(', ')}`, {
+      hint: `Nothing was recorded. Inspect it with: sso-setup metadata check ${url}`,
+      details: { errors: verdict.errors },
+    });
+  }
+  const current = verdict.certificates[0]?.sha256;
+  if (current !== record.certificate) {
+    throw new SsoError('UPLOAD_HANDOVER_OUTDATED', `certificate ${handedOver} is no longer the one the IdP signs with (now ${shortFingerprint(current)}): the file is out of date`, {
+      hint: 'Run `sso-setup apply` to save the current metadata, upload that file in Amplitude, then confirm the certificate it prints; nothing was recorded.',
+      details: { given: fingerprint, handedOver: record.certificate, idpCertificate: current },
+    });
+  }
+
+  if (record.status === 'confirmed') return { changed: false, clientId: client.client_id, upload: record };
+  const at = deps.now();
+  await idp.updateClient(client.client_id, { client_metadata: sp.confirmationRecord(record.certificate, at) });
+  return { changed: true, clientId: client.client_id, upload: { ...record, status: 'confirmed', confirmedAt: at.toISOString() } };
+}
