@@ -10,6 +10,11 @@ import { spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
+import { jest } from '@jest/globals';
+
+// Each test is a story of several spawned runs (3-8 s each on a loaded 2-core machine).
+jest.setTimeout(120_000);
+
 interface Check {
   id: string;
   status: 'pass' | 'warn' | 'fail' | 'skip';
@@ -189,7 +194,7 @@ describe('manual delivery: hand-over, confirmation, rotation', () => {
     expect(metadataOf(sb).sso_setup_sp_confirmed).toBeUndefined();
   });
 
-  it('a login the SP accepts proves the upload without a confirmation; SSO turned off at the SP is caught by the login', async () => {
+  it('a login the SP accepts proves the upload without a confirmation', async () => {
     const sb = sandbox();
     const user = { SANDBOX_USER_EMAIL: sb.auth0.user.email, SANDBOX_USER_PASSWORD: sb.auth0.user.password };
     // Nobody uploaded the new file yet: the SP refuses the login, sp.trust stays a warning.
@@ -204,10 +209,12 @@ describe('manual delivery: hand-over, confirmation, rotation', () => {
     expect(proven.spTrust.message).toContain("Amplitude accepted a login signed with the IdP's current certificate");
     expect(proven.spTrust.details).toMatchObject({ provenByLogin: true, upload: { status: 'handed-over' } });
     expect(proven.r.exitCode).toBe(0);
+  });
 
-    // Confirmed, then someone turns SSO off in Amplitude: the confirmation alone would still pass,
-    // a login in the same run shows the SP refusing.
-    const second = (await apply(sb)).sp.upload!.certificate;
+  it('a confirmed upload, then SSO turned off in Amplitude: the confirmation alone passes, a login in the same run catches it', async () => {
+    const sb = sandbox();
+    const user = { SANDBOX_USER_EMAIL: sb.auth0.user.email, SANDBOX_USER_PASSWORD: sb.auth0.user.password };
+    const second = metadataOf(sb).sso_setup_sp_cert!; // the hand-over after the rotation
     expect((await confirm(sb, second)).exitCode).toBe(0);
     const off = await fetch(sb.amplitude.ssoEndpoint, { method: 'DELETE', headers: { authorization: `Bearer ${sb.amplitude.ssoToken}` } });
     expect(off.status).toBe(204);
