@@ -309,7 +309,7 @@ describe('apply: manual delivery, secrets, configuration, destroy', () => {
       expect(t).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/); // no JWT (Management API token)
     }
     expect(outputs[0]!.stderr).toMatch(/debug: POST .*\/oauth\/token → 200/);
-  }, 60_000);
+  }, 120_000); // eight spawned runs, --verbose
 
   it('a configuration error names the field and where it came from, exit 2', async () => {
     const sb = sandbox();
