@@ -56,14 +56,15 @@ describe('sso-setup help [command]', () => {
         expect(r.stdout).toBe((await runCli(page!)).stdout);
       }
     }
-    expect((await runCli(['--help'])).stdout).toContain('  help [command...]  show the help of a command (the same as <command> --help)');
+    // The description column starts after the longest command name (confirm-upload [options]).
+    expect((await runCli(['--help'])).stdout).toMatch(/\n {2}help \[command\.\.\.\] +show the help of a command \(the same as <command> --help\)\n/);
   });
 
   it('an unknown command is a usage error (exit 2) whose hint lists the commands there are', async () => {
     const r = await spawnCli(['help', 'aply']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("error: unknown command 'aply'\nCommands of 'sso-setup': init, apply, verify, destroy, demo, sandbox, metadata; e.g. 'sso-setup help apply'.\n");
+    expect(r.stderr).toBe("error: unknown command 'aply'\nCommands of 'sso-setup': init, apply, confirm-upload, verify, destroy, demo, sandbox, metadata; e.g. 'sso-setup help apply'.\n");
     const sub = await runCli(['help', 'metadata', 'chek']);
     expect(sub.exitCode).toBe(2);
     expect(sub.stderr).toContain("Commands of 'sso-setup metadata': check; e.g. 'sso-setup help metadata check'.");
