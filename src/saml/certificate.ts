@@ -4,7 +4,7 @@
  * class has no signature-algorithm property, so a tiny DER reader (RFC 5280 §4.1) supplies that and the
  * exact validity times.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 
 export interface CertificateFacts {
   /** Upper-case colon-separated hex SHA-256 of the DER, as `X509Certificate.fingerprint256`. */
@@ -75,10 +75,16 @@ export function readCertificateDer(der: Uint8Array): CertificateParse {
     structure = readDerCertificate(der);
     x509 = new X509Certificate(der);
   } catch (error) {
-    const detail = error instanceof Error ? error.message.replace(/^error:[0-9A-F]+:/i, '') : String(error);
-    return { ok: false, problem: 'der', message: `is not a DER-encoded X.509 certificate (${detail.slice(0, 120)})` };
+    return { ok: false, problem: 'der', message: `is not a DER-encoded X.509 certificate (${opensslDetail(error)})` };
   }
-  const key = x509.publicKey;
+  // X509Certificate parses the key only when asked: a certificate whose SubjectPublicKeyInfo is
+  // corrupt constructs fine and throws here.
+  let key: KeyObject;
+  try {
+    key = x509.publicKey;
+  } catch (error) {
+    return { ok: false, problem: 'der', message: `has a public key that cannot be read (${opensslDetail(error)})` };
+  }
   const details = key.asymmetricKeyDetails ?? {};
   const type = key.asymmetricKeyType ?? 'unknown';
   const keyAlgorithm = KEY_TYPE_NAMES[type] ?? type;
@@ -103,6 +109,11 @@ export function readCertificateDer(der: Uint8Array): CertificateParse {
       base64: Buffer.from(der).toString('base64'),
     },
   };
+}
+
+function opensslDetail(error: unknown): string {
+  const detail = error instanceof Error ? error.message.replace(/^error:[0-9A-F]+:/i, '') : String(error);
+  return detail.slice(0, 120);
 }
 
 /** PEM text of a certificate, for libraries that want it. */

@@ -1,6 +1,6 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { parseCertificateElementText, parseTrustedCertificate, pemOf, readCertificateDer, type CertificateFacts } from '../../src/saml/certificate.js';
-import { certificate, DAY, fixture, NOW } from './metadata-builder.js';
+import { certificate, DAY, fixture, NOW, withCorruptPublicKey } from './metadata-builder.js';
 
 function facts(text: string | Uint8Array): CertificateFacts {
   const r = typeof text === 'string' ? parseCertificateElementText(text) : readCertificateDer(text);
@@ -56,6 +56,8 @@ describe('certificate facts', () => {
     ['empty', () => '   ', 'base64', /empty/],
     ['valid base64, not DER', () => Buffer.from('hello world, not a certificate').toString('base64'), 'der', /not a DER-encoded/],
     ['truncated DER', (b64: string) => Buffer.from(b64, 'base64').subarray(0, 300).toString('base64'), 'der', /not a DER-encoded/],
+    // X509Certificate constructs; only reading the key throws (it used to escape as an exception).
+    ['a corrupt public key', (b64: string) => withCorruptPublicKey(b64), 'der', /public key that cannot be read/],
   ])('refuses %s with a reason', (_name, make, problem, message) => {
     const r = parseCertificateElementText(make(certificate().certBase64));
     expect(r.ok).toBe(false);

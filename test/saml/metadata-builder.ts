@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { SignedXml } from 'xml-crypto';
 import { issueSelfSigned, type CertificateSpec, type IssuedCertificate } from '../../src/sandbox/x509.js';
 
 export const FIXTURES = new URL('../../fixtures/metadata/', import.meta.url);
@@ -96,4 +97,67 @@ export function certificate(spec: Partial<CertificateSpec> & { daysBefore?: numb
       if (attempt >= 8) throw error;
     }
   }
+}
+
+export const ALG = {
+  rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+  rsaSha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+  sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
+  sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
+  excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  c14n: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+  enveloped: 'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+};
+
+let signerCertificate: IssuedCertificate | undefined;
+
+/** The certificate `signMetadata` signs with (and puts in the metadata it builds). */
+export function metadataSigner(): IssuedCertificate {
+  signerCertificate ??= certificate({ commonName: DOMAIN });
+  return signerCertificate;
+}
+
+export interface SignSpec {
+  signatureAlgorithm?: string;
+  digestAlgorithm?: string;
+  transforms?: string[];
+  /** XPath of the element the Reference covers. */
+  target?: string;
+  /** The document to sign; default Auth0-shaped metadata with the signer's certificate and root ID `_root1`. */
+  xml?: string;
+}
+
+/** Signs the way IdPs do: an enveloped signature, first child of the signed element (schema order). */
+export function signMetadata(spec: SignSpec = {}): string {
+  const signer = metadataSigner();
+  const xml = spec.xml ?? auth0Metadata({ certificates: [signer.certBase64], rootAttributes: 'ID="_root1"' });
+  const sig = new SignedXml({
+    privateKey: signer.privateKeyPem,
+    publicCert: signer.certPem,
+    signatureAlgorithm: spec.signatureAlgorithm ?? ALG.rsaSha256,
+    canonicalizationAlgorithm: ALG.excC14n,
+  });
+  const target = spec.target ?? '/*';
+  sig.addReference({ xpath: target, transforms: spec.transforms ?? [ALG.enveloped, ALG.excC14n], digestAlgorithm: spec.digestAlgorithm ?? ALG.sha256 });
+  sig.computeSignature(xml, { location: { reference: target, action: 'prepend' } });
+  return sig.getSignedXml();
+}
+
+/**
+ * The certificate with its RSA public key made unreadable (the key's inner SEQUENCE tag becomes a
+ * SET): `X509Certificate` still constructs, and throws only when asked for the key.
+ */
+export function withCorruptPublicKey(certBase64: string): string {
+  const der = Buffer.from(certBase64, 'base64');
+  const rsaEncryption = Buffer.from('06092a864886f70d010101', 'hex');
+  const oid = der.indexOf(rsaEncryption);
+  if (oid < 0) throw new Error('not an RSA certificate');
+  // AlgorithmIdentifier ends with NULL (05 00); the BIT STRING follows: 03, length, unused-bits 00, then the key.
+  let at = oid + rsaEncryption.length + 2;
+  if (der[at] !== 0x03) throw new Error('no BIT STRING after the algorithm');
+  const lengthByte = der[at + 1]!;
+  at += 2 + (lengthByte & 0x80 ? lengthByte & 0x7f : 0) + 1;
+  if (der[at] !== 0x30) throw new Error('the key is not a SEQUENCE');
+  der[at] = 0x31;
+  return der.toString('base64');
 }

@@ -1,47 +1,14 @@
-import { SignedXml } from 'xml-crypto';
 import { checkMetadata, type MetadataCheckOptions, type MetadataReport } from '../../src/saml/check-metadata.js';
 import { parseCertificateElementText } from '../../src/saml/certificate.js';
 import { compareSignedContent, inspectSignature, verifySignature } from '../../src/saml/signature.js';
 import { parseXmlDocument, type XmlDocument } from '../../src/saml/xml.js';
-import { auth0Metadata, certificate, DOMAIN, fixture, NOW } from './metadata-builder.js';
+import { ALG, auth0Metadata, certificate, DOMAIN, fixture, metadataSigner, NOW, signMetadata as sign } from './metadata-builder.js';
 
-const ALG = {
-  rsaSha256: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-  rsaSha1: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
-  sha256: 'http://www.w3.org/2001/04/xmlenc#sha256',
-  sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
-  excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
-  c14n: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-  enveloped: 'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
-};
+const signer = metadataSigner();
 
-const signer = certificate({ commonName: DOMAIN });
 // rsaBits forces a fresh key pair: the default certificates share one.
 const stranger = certificate({ commonName: 'someone-else', rsaBits: 2048 });
 
-interface SignSpec {
-  signatureAlgorithm?: string;
-  digestAlgorithm?: string;
-  transforms?: string[];
-  /** XPath of the element the Reference covers. */
-  target?: string;
-  xml?: string;
-}
-
-/** Signs the way IdPs do: an enveloped signature, first child of the signed element (schema order). */
-function sign(spec: SignSpec = {}): string {
-  const xml = spec.xml ?? auth0Metadata({ certificates: [signer.certBase64], rootAttributes: 'ID="_root1"' });
-  const sig = new SignedXml({
-    privateKey: signer.privateKeyPem,
-    publicCert: signer.certPem,
-    signatureAlgorithm: spec.signatureAlgorithm ?? ALG.rsaSha256,
-    canonicalizationAlgorithm: ALG.excC14n,
-  });
-  const target = spec.target ?? '/*';
-  sig.addReference({ xpath: target, transforms: spec.transforms ?? [ALG.enveloped, ALG.excC14n], digestAlgorithm: spec.digestAlgorithm ?? ALG.sha256 });
-  sig.computeSignature(xml, { location: { reference: target, action: 'prepend' } });
-  return sig.getSignedXml();
-}
 
 const BASE: MetadataCheckOptions = { now: NOW, warnDays: 30 };
 const check = (xml: string | Buffer, options: Partial<MetadataCheckOptions> = {}): Promise<MetadataReport> => checkMetadata(xml, { ...BASE, ...options });
