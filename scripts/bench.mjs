@@ -18,7 +18,7 @@
  * return { env } for the child; `teardown` stops them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,6 +26,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/sso-setup.cjs', import.meta.url));
 const AUTH0_FIXTURE = 'fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml';
+const ENTRA_SIGNED_FIXTURE = 'fixtures/metadata/entra-azuread-federationmetadata-signed.xml';
+/** Nodes of the Entra fixture as our parser counts them, and the cap on signed documents (src/saml/signature.ts). */
+const ENTRA_NODES = 252;
+const MAX_SIGNED_DOCUMENT_NODES = 3000;
+const NOW = '2026-11-29T00:00:00Z';
+const WORST_SIGNED = join(tmpdir(), `sso-setup-bench-${process.pid}-signed-at-node-cap.xml`);
+const COMMENT_FLOOD = join(tmpdir(), `sso-setup-bench-${process.pid}-comment-flood.xml`);
 /** Variables that change node's start-up cost for every case. */
 const START_UP_VARIABLES = ['NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS'];
 
@@ -37,6 +44,34 @@ export const CASES = [
     name: 'sso-setup metadata check <Auth0 fixture>',
     argv: [BIN, 'metadata', 'check', AUTH0_FIXTURE, '--now', '2026-11-29T00:00:00Z'],
     target: 2.5,
+  },
+  {
+    // Information, no target: the most expensive document the signature cost bound lets through.
+    // Entra's signed metadata with comments added up to exactly the node cap, as siblings in one
+    // parent (the worst shape for xml-crypto's DOM and XPath, measured against empty elements,
+    // attributes, namespace declarations and deep nesting): the signature still verifies, so the
+    // whole verification and the differential re-parse run.
+    name: 'sso-setup metadata check <signed, padded to the node cap>',
+    argv: [BIN, 'metadata', 'check', WORST_SIGNED, '--now', NOW],
+    setup: () => {
+      const xml = readFileSync(join(ROOT, ENTRA_SIGNED_FIXTURE), 'utf8');
+      const padding = '<!---->'.repeat(MAX_SIGNED_DOCUMENT_NODES - ENTRA_NODES);
+      writeFileSync(WORST_SIGNED, xml.replace('</EntityDescriptor>', `${padding}</EntityDescriptor>`));
+    },
+    teardown: () => rmSync(WORST_SIGNED, { force: true }),
+  },
+  {
+    // Information, no target: the same document padded with comments up to the byte cap (256 KiB),
+    // which took ~20 s before the node caps; now refused (XML_TOO_MANY_NODES) before any parser runs.
+    name: 'sso-setup metadata check <signed, 35,000 comments (byte cap)>',
+    argv: [BIN, 'metadata', 'check', COMMENT_FLOOD, '--now', NOW],
+    expectExit: 1,
+    setup: () => {
+      const xml = readFileSync(join(ROOT, ENTRA_SIGNED_FIXTURE), 'utf8');
+      const room = 256 * 1024 - Buffer.byteLength(xml);
+      writeFileSync(COMMENT_FLOOD, xml.replace('</EntityDescriptor>', `${'<!---->'.repeat(Math.floor(room / 7))}</EntityDescriptor>`));
+    },
+    teardown: () => rmSync(COMMENT_FLOOD, { force: true }),
   },
   {
     // Information, no target: the whole run against the sandbox (token, client list, signing keys,

@@ -22,6 +22,7 @@ export const FINDING_CODES = {
   XML_TRUNCATED: 'error',
   XML_MULTIPLE_ROOTS: 'error',
   XML_TOO_DEEP: 'error',
+  XML_TOO_MANY_NODES: 'error',
   XML_UNDEFINED_ENTITY: 'error',
   XML_UNBOUND_PREFIX: 'error',
   XML_DUPLICATE_ID: 'error',
@@ -81,6 +82,7 @@ export const FINDING_CODES = {
   SIGNATURE_TRANSFORM_FORBIDDEN: 'error',
   SIGNATURE_ALGORITHM_FORBIDDEN: 'error',
   SIGNATURE_INVALID: 'error',
+  SIGNATURE_TOO_COMPLEX: 'error',
   SIGNATURE_SIGNER_NOT_PINNED: 'warning',
   TRUSTED_CERT_INVALID: 'error',
   // The checker itself

@@ -8,6 +8,14 @@
  * After a signature verifies, the signed bytes xml-crypto hashed are parsed again with our own parser
  * and compared with the tree every value is read from, so a parser differential cannot make us report
  * values that were not signed (ruby-saml CVE-2025-25291/25292).
+ *
+ * Cost bound: xml-crypto's DOM (xmldom) and XPath engine do work that grows with the square of the
+ * node count (xmldom rebuilds a parent's child list on every append; XPath sorts node sets by document
+ * order by walking siblings): a 160 KB document padded with 20,000 comments took 9 s. Nothing is
+ * stripped before verifying (what is verified stays exactly the document); a signed document with
+ * more than MAX_SIGNED_DOCUMENT_NODES nodes is refused before the verifier sees it instead. Real
+ * single-IdP metadata has under 300 (Entra's signed document: 252), so the cap is ~10x that, and the
+ * worst document at the cap verifies in ~0.2 s (`npm run bench`).
  */
 import { createRequire } from 'node:module';
 import type { SignedXml as SignedXmlClass } from 'xml-crypto';
@@ -133,6 +141,12 @@ export function inspectSignature(document: XmlDocument): SignatureInspection {
   };
 }
 
+/**
+ * Most XML nodes (elements, attributes, text, comments, processing instructions; doc.nodeCount) a
+ * signed document may have for its signature to be verified. See the cost bound above.
+ */
+export const MAX_SIGNED_DOCUMENT_NODES = 3000;
+
 export interface SignatureVerification {
   readonly verified: boolean;
   /** The certificate that verified it (SHA-256 fingerprint). */
@@ -156,6 +170,12 @@ export async function verifySignature(
   };
   if (candidates.length === 0) {
     return fail('SIGNATURE_INVALID', `The document is signed, but there is no usable certificate to verify it with (${describeCandidates}).`);
+  }
+  if (document.nodeCount > MAX_SIGNED_DOCUMENT_NODES) {
+    return fail(
+      'SIGNATURE_TOO_COMPLEX',
+      `The document is signed but has ${document.nodeCount.toLocaleString('en-US')} XML nodes (elements, attributes, text, comments); signatures are verified only on documents of at most ${MAX_SIGNED_DOCUMENT_NODES.toLocaleString('en-US')} nodes (real IdP metadata has a few hundred), because the verifier's cost grows with the square of that number. Metadata padded like this is hostile: get the IdP's own document again.`,
+    );
   }
   const { SignedXml, DOMParser } = loadXmlCrypto();
 

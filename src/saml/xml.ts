@@ -26,6 +26,13 @@ export const DEFAULT_MAX_BYTES = 256 * 1024;
 export const MAX_BYTES_CEILING = 1024 * 1024;
 /** Metadata nests ~8 deep (EntityDescriptor/IDPSSODescriptor/KeyDescriptor/KeyInfo/X509Data/…). */
 export const DEFAULT_MAX_DEPTH = 64;
+/**
+ * Elements, attributes, comments and processing instructions one document may hold (a pre-scan
+ * counts them before any parser runs). Real metadata for one IdP has under 300, a 140 KB federation
+ * aggregate ~2,000. The byte cap alone lets 60,000 empty elements or 24,000 attributes through,
+ * which cost the parsers ~1 s; this bounds them to ~0.2 s.
+ */
+export const MAX_MARKUP_ITEMS = 10_000;
 
 export interface XmlAttribute {
   readonly namespaceUri: string | null;
@@ -65,6 +72,12 @@ export interface XmlDocument {
    * the signature verifier and the schema validator must see, so all readers agree on one input.
    */
   readonly text: string;
+  /**
+   * Every node a DOM parser builds for this text: elements, attributes (namespace declarations
+   * included), text and CDATA runs, comments and processing instructions, inside and outside the
+   * root. What a DOM-based verifier's cost grows with (signature.ts caps it).
+   */
+  readonly nodeCount: number;
 }
 
 export interface XmlLimits {
@@ -96,10 +109,11 @@ export function parseXmlDocument(input: Uint8Array | string, limits: XmlLimits =
  */
 export function parseXmlText(text: string, limits: { maxDepth?: number } = {}): XmlParseResult {
   const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const rejected = sniffNonXml(text) ?? scanDeclarations(text) ?? scanXmlDeclaration(text) ?? scanCharacters(text);
+  const rejected = sniffNonXml(text) ?? scanDeclarations(text) ?? scanXmlDeclaration(text) ?? scanCharacters(text) ?? scanMarkupCount(text);
   if (rejected) return rejected;
   try {
-    return { ok: true, document: { root: buildTree(text, maxDepth), text } };
+    const { root, nodeCount } = buildTree(text, maxDepth);
+    return { ok: true, document: { root, text, nodeCount } };
   } catch (error) {
     if (error instanceof XmlSyntaxError) return reject(error.code, error.message);
     throw error;
@@ -281,6 +295,24 @@ function scanCharacters(text: string): XmlRejection | undefined {
   return reject('XML_MALFORMED', `The document contains the character U+${code}, which XML does not allow (line ${lineAt(text, m.index)}).`);
 }
 
+/**
+ * Counts every `<` that does not start an end tag and every `=` before a quote: an upper bound of
+ * the elements, comments, processing instructions and attributes, found without parsing.
+ */
+function scanMarkupCount(text: string): XmlRejection | undefined {
+  const item = /<(?!\/)|=[ \t\n]*["']/g;
+  let count = 0;
+  for (let m = item.exec(text); m; m = item.exec(text)) {
+    if (++count > MAX_MARKUP_ITEMS) {
+      return reject(
+        'XML_TOO_MANY_NODES',
+        `The document has more than ${MAX_MARKUP_ITEMS.toLocaleString('en-US')} elements, attributes, comments and processing instructions (line ${lineAt(text, m.index)}); SAML metadata for one IdP has a few hundred.`,
+      );
+    }
+  }
+  return undefined;
+}
+
 class XmlSyntaxError extends Error {
   constructor(
     readonly code: FindingCode,
@@ -325,7 +357,7 @@ function parserOptions(maxDepth: number): X2jOptions {
 
 type FxpNode = Record<string, unknown>;
 
-function buildTree(text: string, maxDepth: number): XmlElement {
+function buildTree(text: string, maxDepth: number): { root: XmlElement; nodeCount: number } {
   const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (valid !== true) throw validatorError(text, valid.err);
 
@@ -362,8 +394,11 @@ function buildTree(text: string, maxDepth: number): XmlElement {
     ['xml', XML_NAMESPACE],
     ['xmlns', XMLNS_NAMESPACE],
   ]);
-  const root = buildElement(rootNode, scope, 1, { maxDepth, meta, lines });
-  return root;
+  // The root and the comments, processing instructions and whitespace around it; each element
+  // then adds its attributes and children.
+  const ctx: BuildContext = { maxDepth, meta, lines, nodeCount: top.length };
+  const root = buildElement(rootNode, scope, 1, ctx);
+  return { root, nodeCount: ctx.nodeCount };
 }
 
 function validatorError(text: string, err: { code: string; msg: string; line: number; col?: number }): XmlSyntaxError {
@@ -413,6 +448,7 @@ interface BuildContext {
   maxDepth: number;
   meta: symbol;
   lines: (index: number) => number;
+  nodeCount: number;
 }
 
 function buildElement(node: FxpNode, parentScope: Map<string, string | null>, depth: number, ctx: BuildContext): XmlElement {
@@ -421,6 +457,8 @@ function buildElement(node: FxpNode, parentScope: Map<string, string | null>, de
   const qualifiedName = key.startsWith(RESERVED_MARK) ? key.slice(1) : key;
   const line = ctx.lines(positionOf(node, ctx.meta)?.startIndex ?? 0);
   const raw = (node[':@'] ?? null) as Record<string, unknown> | null;
+  const childNodes = (node[key] ?? []) as FxpNode[];
+  ctx.nodeCount += (raw ? Object.keys(raw).length : 0) + childNodes.length;
 
   // Namespace declarations first: they apply to the element's own name and attributes.
   let scope = parentScope;
@@ -454,7 +492,7 @@ function buildElement(node: FxpNode, parentScope: Map<string, string | null>, de
   }
 
   const children: XmlNode[] = [];
-  for (const child of (node[key] ?? []) as FxpNode[]) {
+  for (const child of childNodes) {
     const childKey = nodeName(child);
     if (childKey === '#text') {
       const raw = String(child['#text']);

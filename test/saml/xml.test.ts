@@ -3,6 +3,7 @@ import {
   childElements,
   DEFAULT_MAX_BYTES,
   MAX_BYTES_CEILING,
+  MAX_MARKUP_ITEMS,
   parseXmlDocument,
   textContent,
   type XmlDocument,
@@ -156,8 +157,24 @@ describe('parseXmlDocument: hostile XML', () => {
     const deep = (n: number) => '<a>'.repeat(n) + '</a>'.repeat(n);
     expect(parsed(deep(64)).root.localName).toBe('a');
     expect(rejected(deep(65)).code).toBe('XML_TOO_DEEP');
-    expect(rejected(deep(20_000)).code).toBe('XML_TOO_DEEP');
+    expect(rejected(deep(9_000)).code).toBe('XML_TOO_DEEP');
     expect(rejected(deep(10), { maxDepth: 5 }).code).toBe('XML_TOO_DEEP');
+  });
+
+  it('caps elements, attributes, comments and processing instructions before parsing', () => {
+    // The root and MAX_MARKUP_ITEMS - 1 more items of each kind; end tags do not count.
+    const shapes = {
+      elements: (n: number) => `<a>${'<b></b>'.repeat(n)}</a>`,
+      attributes: (n: number) => `<a${Array.from({ length: n }, (_, i) => ` x${i} = 'v'`).join('')}/>`,
+      comments: (n: number) => `<a/>${'<!---->'.repeat(n)}`,
+      instructions: (n: number) => `${'<?p?>'.repeat(n)}<a/>`,
+    };
+    for (const make of Object.values(shapes)) {
+      expect(parsed(make(MAX_MARKUP_ITEMS - 1)).root.localName).toBe('a');
+      const r = rejected(make(MAX_MARKUP_ITEMS));
+      expect(r.code).toBe('XML_TOO_MANY_NODES');
+      expect(r.message).toContain('more than 10,000 elements, attributes, comments and processing instructions');
+    }
   });
 
   it('keeps names such as __proto__ and constructor inert: plain names, no prototype touched', () => {
