@@ -26,6 +26,8 @@ export interface SsoErrorOptions {
   details?: Record<string, unknown>;
   /** The failure has already been reported (e.g. a failing check table); print nothing more. */
   silent?: boolean;
+  /** Items listed under the message, one line each (e.g. every configuration problem). */
+  list?: readonly string[];
 }
 
 export class SsoError extends Error {
@@ -34,6 +36,7 @@ export class SsoError extends Error {
   readonly exit: ExitCode;
   readonly details: Record<string, unknown> | undefined;
   readonly silent: boolean;
+  readonly list: readonly string[];
 
   constructor(code: string, message: string, options: SsoErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -43,6 +46,7 @@ export class SsoError extends Error {
     this.exit = options.exit ?? EXIT.failure;
     this.details = options.details;
     this.silent = options.silent ?? false;
+    this.list = options.list ?? [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { SecretRegistry, scrubCredentials } from '../secrets.js';
+import { terminalSafe } from '../text.js';
 
 /** Something text can be written to. */
 export interface TextSink {
@@ -9,7 +10,7 @@ export interface TextSink {
 /**
  * The process's terminal, as the commands see it. Created once in `main()`; tests pass a fake.
  * stdout carries only the result (one JSON document under `--json`); progress, hints and warnings
- * go to stderr. Every write is redacted.
+ * go to stderr. Every write passes `outgoing`: the one choke point for what reaches the terminal.
  */
 export interface IO {
   readonly stdout: TextSink;
@@ -71,8 +72,18 @@ export function canPrompt(io: IO): boolean {
   return io.isStdinTTY && io.isStdoutTTY && !io.ci;
 }
 
+/**
+ * What every write to stdout and stderr goes through: secrets redacted, and control, bidi and
+ * invisible characters escaped (src/text.ts), whatever command, renderer or library produced the
+ * text. Our own newlines, tabs and colour codes pass; a value that must not start a new line is
+ * escaped by its renderer (`escapeUnsafe`).
+ */
+export function outgoing(text: string, secrets: SecretRegistry): string {
+  return terminalSafe(secrets.redact(scrubCredentials(text)));
+}
+
 function redactingSink(stream: NodeJS.WritableStream, secrets: SecretRegistry): TextSink {
-  return { write: (text: string) => void stream.write(secrets.redact(scrubCredentials(text))) };
+  return { write: (text: string) => void stream.write(outgoing(text, secrets)) };
 }
 
 export function systemIO(secrets: SecretRegistry, env: NodeJS.ProcessEnv = process.env): IO {
@@ -116,8 +127,8 @@ export function captureIO(
   let err = '';
   const tty = opts.tty ?? false;
   return {
-    stdout: { write: (t) => void (out += secrets.redact(scrubCredentials(t))) },
-    stderr: { write: (t) => void (err += secrets.redact(scrubCredentials(t))) },
+    stdout: { write: (t) => void (out += outgoing(t, secrets)) },
+    stderr: { write: (t) => void (err += outgoing(t, secrets)) },
     stdin: opts.stdin ?? process.stdin,
     isStdinTTY: tty,
     isStdoutTTY: tty,

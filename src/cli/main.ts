@@ -124,7 +124,8 @@ function toSsoError(error: unknown): unknown {
     // Commander showed a help page: asked for (exit 0), or a command group called without its subcommand (exit 2).
     return new SsoError('USAGE', '', { exit: error.exitCode === 0 ? EXIT.ok : EXIT.usage, silent: true });
   }
-  const message = error.message.replace(/^error:\s*/i, '');
+  // One line: commander puts its suggestion ("(Did you mean --json?)") on a line of its own.
+  const message = error.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ');
   return usageError(`USAGE_${error.code.replace(/^commander\./, '').replace(/([A-Z])/g, '_$1').toUpperCase()}`, message);
 }
 

@@ -5,6 +5,7 @@
 import type { ApplyResult } from '../../core/apply.js';
 import type { FieldChange } from '../../core/plan.js';
 import type { Style } from '../style.js';
+import { escapeUnsafe } from '../../text.js';
 
 export interface ApplyRenderOptions {
   /**
@@ -40,9 +41,9 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
 
   if (result.metadata) {
     const cert = result.metadata.certificates[0];
-    out.push(`  IdP metadata: ${result.metadata.entityId ?? '?'}, SSO ${result.metadata.ssoUrl}`);
+    out.push(`  IdP metadata: ${escapeUnsafe(result.metadata.entityId ?? '?')}, SSO ${escapeUnsafe(result.metadata.ssoUrl)}`);
     if (cert) out.push(`    signing certificate ${cert.sha256} (expires ${cert.notAfter.slice(0, 10)}${cert.daysLeft !== undefined ? `, ${cert.daysLeft} days left` : ''})`);
-    for (const w of result.metadata.warnings) out.push(`    ${s.yellow('warning')} ${w.code}: ${w.message}`);
+    for (const w of result.metadata.warnings) out.push(`    ${s.yellow('warning')} ${w.code}: ${escapeUnsafe(w.message)}`);
   }
 
   const spVerb: Record<string, string> = {
@@ -106,20 +107,21 @@ export function renderDiff(changes: FieldChange[], s: Style, indent: string): st
       const added = after.filter((v) => !before.includes(v));
       if (removed.length || added.length) {
         return [
-          `${indent}${s.yellow('~')} ${c.field}:`,
+          `${indent}${s.yellow('~')} ${escapeUnsafe(c.field)}:`,
           ...removed.map((v) => `${indent}    ${s.red('-')} ${v}`),
           ...added.map((v) => `${indent}    ${s.green('+')} ${v}`),
         ];
       }
     }
-    if (c.before === undefined) return [`${indent}${s.green('+')} ${c.field}: ${show(c.after)}`];
-    if (c.after === undefined) return [`${indent}${s.red('-')} ${c.field}: ${show(c.before)}`];
-    return [`${indent}${s.yellow('~')} ${c.field}: ${show(c.before)} → ${show(c.after)}`];
+    if (c.before === undefined) return [`${indent}${s.green('+')} ${escapeUnsafe(c.field)}: ${show(c.after)}`];
+    if (c.after === undefined) return [`${indent}${s.red('-')} ${escapeUnsafe(c.field)}: ${show(c.before)}`];
+    return [`${indent}${s.yellow('~')} ${escapeUnsafe(c.field)}: ${show(c.before)} → ${show(c.after)}`];
   });
 }
 
+/** A value from Auth0 or the SP (anyone with dashboard access can set it): one line, escaped. */
 function show(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return escapeUnsafe(typeof v === 'string' ? v : JSON.stringify(v));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

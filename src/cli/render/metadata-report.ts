@@ -4,6 +4,7 @@
  * expiry). chalk is imported only when colour is on.
  */
 import type { MetadataReport } from '../../saml/check-metadata.js';
+import { escapeUnsafe } from '../../text.js';
 
 export interface MetadataReportRenderOptions {
   color: boolean;
@@ -74,9 +75,9 @@ function signatureLine(report: MetadataReport, paint: Paint): string {
   return s.pinned ? paint.good('verified with the pinned certificate') : `verified with the document's own certificate ${paint.warn('(signer not pinned)')}`;
 }
 
-/** Values come from an untrusted document: no control characters (terminal escapes) reach the screen. */
+/** Values come from an untrusted document: control, bidi and invisible characters are shown escaped. */
 function safe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\ufffd');
+  return escapeUnsafe(text);
 }
 
 function label(text: string, width = 16): string {

@@ -4,6 +4,7 @@
 import type { CheckResult, VerifyReport } from '../../core/verify.js';
 import { Help } from 'commander';
 import type { Style } from '../style.js';
+import { escapeUnsafe } from '../../text.js';
 
 /**
  * The table: one check a line (status, id, message), the hint under the message. On a terminal of
@@ -19,8 +20,10 @@ export function renderVerifyTable(report: VerifyReport, s: Style, strict: boolea
   const block = (text: string, paint: (line: string) => string = (line) => line) =>
     wrapText(text, columns === undefined ? undefined : columns - indent.length).map((line) => paint(line)).join(`\n${indent}`);
   const lines = report.checks.map((c) => {
-    const head = `${mark(c)}  ${c.id.padEnd(idWidth)}  ${block(c.message)}`;
-    return c.hint && (c.status === 'fail' || c.status === 'warn') ? `${head}\n${indent}${block(`→ ${c.hint}`, s.dim)}` : head;
+    // Messages quote what servers and documents said: escaped, so none can start a line of its own.
+    const head = `${mark(c)}  ${c.id.padEnd(idWidth)}  ${block(escapeUnsafe(c.message))}`;
+    return c.hint && (c.status === 'fail' || c.status === 'warn') ? `${head}
+${indent}${block(`→ ${escapeUnsafe(c.hint)}`, s.dim)}` : head;
   });
   const counts = (['pass', 'warn', 'fail', 'skip'] as const).map((st) => `${report.checks.filter((c) => c.status === st).length} ${st}`).join(', ');
   const verdict = report.ok ? s.green('SSO is healthy') : s.red('SSO needs attention');
@@ -82,7 +85,13 @@ function attr(v: string): string {
 }
 
 function text(v: string): string {
-  // Strip characters XML 1.0 cannot carry.
+  // Strip characters XML 1.0 cannot carry; bidi and invisible characters become character references,
+  // so the file shows them as what they are.
   // eslint-disable-next-line no-control-regex
-  return v.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return v
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g, (c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`);
 }
