@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { applySetup, type ApplyResult, type MetadataChecker, type StepRecord } from '../../core/apply.js';
 import { EXIT, type ExitCode } from '../../errors.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -5,7 +6,7 @@ import type { Context } from '../context.js';
 import { createProgress } from '../progress.js';
 import { createServices } from '../services.js';
 import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
-import { createFileStore } from '../file-store.js';
+import { checkWritable, createFileStore } from '../file-store.js';
 import { style } from '../style.js';
 import { withInterruptNotice } from '../interrupt.js';
 import type { Progress } from '../../core/ports.js';
@@ -46,6 +47,10 @@ export async function applyWithConfig(
   config: ResolvedConfig,
   opts: { dryRun: boolean; progress?: Progress },
 ): Promise<ApplyResult> {
+  // Manual delivery ends by writing the metadata file: a path that cannot take it is a usage error
+  // found before anything is changed (also in a dry run, which would otherwise promise a write that fails).
+  const delivery = config.amplitude.delivery;
+  if (delivery.kind === 'manual') await checkWritable(resolve(ctx.cwd, delivery.metadataFile), metadataFileOrigin(config));
   const progress = opts.progress ?? (await createProgress(ctx));
   const services = createServices(ctx, config, progress);
   return applySetup(
@@ -60,6 +65,14 @@ export async function applyWithConfig(
     },
     { dryRun: opts.dryRun },
   );
+}
+
+/** Where the metadata file path came from, for messages. */
+function metadataFileOrigin(config: ResolvedConfig): string {
+  const source = config.sources['amplitude.metadataFile'];
+  if (source === 'flag') return '--metadata-file';
+  if (source === 'file') return `${config.configFile ?? 'the config file'} amplitude.metadataFile`;
+  return 'the default metadata file';
 }
 
 export async function printApplyResult(ctx: Context, result: ApplyResult): Promise<void> {

@@ -1,10 +1,10 @@
-import { chmod, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { parseFaultSpec, type FaultOptions } from '../../sandbox/faults.js';
 import { startSandbox, toDotenv, type Sandbox } from '../../sandbox/index.js';
 import { RATE_LIMIT_PRESETS, type RateLimitSettings } from '../../sandbox/types.js';
 import type { Context } from '../context.js';
+import { writeFileAtomic } from '../file-store.js';
 
 export interface SandboxFlags {
   port?: number;
@@ -47,10 +47,8 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
     let envFile: string | undefined;
     if (flags.envFile) {
       envFile = resolve(ctx.cwd, flags.envFile);
-      const temp = `${envFile}.tmp`;
-      await writeFile(temp, toDotenv(sandbox.env), { mode: 0o600 });
-      await chmod(temp, 0o600);
-      await rename(temp, envFile);
+      // Created 0600 (umask can only take permissions away), so no reader ever sees the credentials.
+      await writeFileAtomic(envFile, toDotenv(sandbox.env), { mode: 0o600 });
     }
     const summary = {
       auth0: { url: sandbox.auth0.baseUrl, domain: sandbox.auth0.domain },

@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { verifySetup } from '../../core/verify.js';
@@ -7,6 +7,7 @@ import { preloadLoginWalk, webLogin } from '../../login/web-login.js';
 import { EMAIL_ADDRESS_FORMAT } from '../../idp/auth0/saml-addon.js';
 import type { Context } from '../context.js';
 import type { ResolvedConfig } from '../../config/types.js';
+import { checkWritable, writeFileAtomic } from '../file-store.js';
 import { createServices } from '../services.js';
 import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
 import { loadChecker } from './apply.js';
@@ -36,6 +37,9 @@ export async function verifyWithConfig(
   config: ResolvedConfig,
   flags: Pick<VerifyFlags, 'now' | 'warnDays' | 'strict' | 'junit'> & { user?: { email: string; password: string } },
 ): Promise<ExitCode> {
+  // An unwritable report path is a usage error found before any check runs, not after all of them.
+  const junitPath = flags.junit === undefined ? undefined : resolve(ctx.cwd, flags.junit);
+  if (junitPath) await checkWritable(junitPath, '--junit');
   const started = Date.now();
   const { idp, sp, http } = createServices(ctx, config, undefined);
   // The login probe always runs once the metadata is read: load its HTML parser meanwhile.
@@ -67,11 +71,19 @@ export async function verifyWithConfig(
     { now, warnDays: flags.warnDays ?? 30, strict: Boolean(flags.strict), ...(flags.user ? { testUser: flags.user } : {}) },
   );
 
-  if (flags.junit) {
+  if (junitPath) {
     const { renderJunit } = await import('../render/verify-report.js');
-    const path = resolve(ctx.cwd, flags.junit);
-    await writeFile(`${path}.tmp`, ctx.secrets.redact(renderJunit(report, Boolean(flags.strict), now, Date.now() - started)));
-    await rename(`${path}.tmp`, path);
+    try {
+      await writeFileAtomic(junitPath, ctx.secrets.redact(renderJunit(report, Boolean(flags.strict), now, Date.now() - started)));
+    } catch (error) {
+      // The path was writable when the run started. The checks' results still reach the caller.
+      const counts = (['pass', 'warn', 'fail', 'skip'] as const).map((st) => `${report.checks.filter((c) => c.status === st).length} ${st}`).join(', ');
+      throw new SsoError('FILE_WRITE_FAILED', `the checks ran (${counts}), but the JUnit report cannot be written to ${junitPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+        hint: 'Check the --junit path; the report is in this error\'s details under --json.',
+        details: { report },
+        cause: error,
+      });
+    }
   }
   if (ctx.output.json) {
     ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
