@@ -92,9 +92,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)
     .option('--warn-days <n>', 'warn when the signing certificate expires within N days', parseNonNegativeInt, 30)
     .option('--strict', 'treat warnings as failures (exit 1)')
-    .option('--junit <file>', 'also write a JUnit XML report for CI dashboards')
-    .option('--test-user <email>', 'test user for a full login round trip (sso.login) [env: SSO_SETUP_TEST_USER_EMAIL]')
-    .option('--test-password-file <file>', "the test user's password [env: SSO_SETUP_TEST_USER_PASSWORD]")
+    .option('--junit <file>', 'also write a JUnit XML report for CI dashboards (checked before any check runs)', parseNonEmpty)
+    .option('--test-user <email>', 'test user for a full login round trip (sso.login) [env: SSO_SETUP_TEST_USER_EMAIL]', parseNonEmpty)
+    .option('--test-password-file <file>', "the test user's password [env: SSO_SETUP_TEST_USER_PASSWORD]", parseNonEmpty)
     .addHelpText(
       'after',
       examples([
@@ -177,11 +177,11 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'Exit 0 when valid (warnings allowed), 1 when invalid, 2 for a usage error.',
     )
     .argument('<source>', "a file path, an https:// URL, or '-' for stdin")
-    .option('--expect-entity-id <id>', 'fail unless the entityID is exactly this (Auth0: urn:<domain>)')
-    .option('--expect-host <host>', 'fail unless every SSO endpoint is on this host')
+    .option('--expect-entity-id <id>', 'fail unless the entityID is exactly this (Auth0: urn:<domain>)', parseNonEmpty)
+    .option('--expect-host <host>', 'fail unless every SSO endpoint is on this host (host, host:port or URL)', parseNonEmpty)
     .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)
     .option('--warn-days <n>', 'warn when a certificate expires within N days', parseNonNegativeInt, 30)
-    .option('--signing-cert <file>', 'require a signature by this certificate (PEM or DER file) instead of trusting the document')
+    .option('--signing-cert <file>', 'require a signature by this certificate (PEM or DER file) instead of trusting the document', parseNonEmpty)
     .option('--schema', 'also validate against the SAML 2.0 metadata XML Schema (adds ~0.2 s)')
     .addHelpText(
       'after',
@@ -242,7 +242,9 @@ function addSetupOptions(cmd: Command): Command {
     const spec = INPUTS[name];
     const envName = 'env' in spec ? spec.env : undefined;
     const option = new Option(spec.flag, `${spec.description}${envName ? ` [env: ${envName}]` : ''}`);
+    // Values are checked when read (src/config/validate.ts); an empty one is refused here already.
     if (name === 'delivery') option.choices(['endpoint', 'manual']);
+    else option.argParser(parseNonEmpty);
     cmd.addOption(option);
   }
   return cmd;
@@ -272,6 +274,12 @@ Exit codes:
   143  stopped by SIGTERM
   129  the terminal hung up, or output could no longer be written (141: its reader went away)
 `;
+
+/** An empty value is a mistake (an unset shell variable), never a reason to fall back to another source. */
+export function parseNonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('it is empty.');
+  return value;
+}
 
 export function parseNonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number >= 0.');

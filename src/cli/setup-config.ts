@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { SsoError, EXIT } from '../errors.js';
 import { ENV, type InputName } from '../config/inputs.js';
 import { DEFAULT_CONFIG_FILE, resolveConfig, type ConfigInputs } from '../config/resolve.js';
-import type { ResolvedConfig } from '../config/types.js';
+import type { ConfigDiagnostic, ResolvedConfig } from '../config/types.js';
+import { escapeUnsafe } from '../text.js';
 import type { Context } from './context.js';
 
 /** Options as commander parsed them for a setup command (apply, verify, destroy, init). */
@@ -34,22 +35,28 @@ export async function loadSetupConfig(ctx: Context, flags: SetupFlags): Promise<
 
   const { config, diagnostics } = resolveConfig(inputs);
   for (const d of diagnostics.filter((x) => x.severity === 'warning')) {
-    ctx.io.stderr.write(`warning: ${d.field} (${d.origin}): ${d.message}${d.hint ? `. ${d.hint}` : ''}\n`);
+    ctx.io.stderr.write(`warning: ${escapeUnsafe(describeDiagnostic(d))}\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length || !config) {
-    const lines = errors.map((d) => `${d.field} (${d.origin}): ${d.message}${d.hint ? `. ${d.hint}` : ''}`);
-    throw new SsoError('CONFIG_INVALID', errors.length === 1 ? lines[0]! : `${errors.length} configuration problems:\n  ${lines.join('\n  ')}`, {
+    const lines = errors.map(describeDiagnostic);
+    throw new SsoError('CONFIG_INVALID', errors.length === 1 ? lines[0]! : `${errors.length} configuration problems:`, {
       exit: EXIT.usage,
       hint: 'Fix the values above (flags override env, env overrides the config file).',
       details: { problems: errors },
+      ...(errors.length === 1 ? {} : { list: lines }),
     });
   }
   return config;
 }
 
+function describeDiagnostic(d: ConfigDiagnostic): string {
+  return `${d.field} (${d.origin}): ${d.message}${d.hint ? `. ${d.hint}` : ''}`;
+}
+
 async function readConfigFile(ctx: Context, flag: string | undefined): Promise<{ path: string; text: string } | undefined> {
-  const explicit = flag ?? ctx.env[ENV.config];
+  // An empty variable counts as unset, as every environment variable does.
+  const explicit = flag ?? (ctx.env[ENV.config] || undefined);
   const path = resolve(ctx.cwd, explicit ?? DEFAULT_CONFIG_FILE);
   try {
     return { path: explicit ?? DEFAULT_CONFIG_FILE, text: await readFile(path, 'utf8') };

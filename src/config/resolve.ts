@@ -1,12 +1,19 @@
 /**
  * Resolves configuration from the config file, the environment and flags (lowest to highest
- * precedence). Pure: the shell reads files and stdin and passes their text in. Every problem is
- * collected with the field and where its value came from, so one run reports them all.
+ * precedence). Pure: the shell reads files and stdin and passes their text in. Every value is
+ * checked as it is read, by the shipped JSON Schema (./validate.ts), whichever source it comes from;
+ * this module keeps only what relates settings to each other (delivery and its endpoint, the ACS
+ * among the callbacks, secrets given twice) and turns valid values into their normal form. Every
+ * problem is collected with the field and where its value came from, so one run reports them all.
+ *
+ * Values are taken as given (no trimming). An empty flag or config value is an error, never a
+ * reason to fall back to another source; an empty environment variable counts as unset (CI systems
+ * cannot unset a variable, only empty it).
  */
 import { ENV, INPUTS, type InputName } from './inputs.js';
+import { checkConfigObject, checkSetting } from './validate.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
-import { isLoopbackHost } from '../http/agent.js';
-import { auth0BaseUrl, domainHost, loopbackTlsFrom } from '../idp/auth0/domain.js';
+import { auth0BaseUrl, loopbackTlsFrom } from '../idp/auth0/domain.js';
 import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import type { ConfigDiagnostic, RawConfig, ResolvedConfig, SamlSettings, SpDelivery, ValueSource } from './types.js';
 
@@ -36,47 +43,59 @@ interface Picked {
   origin: string;
 }
 
+/** Inputs that are settings of the config file (they have a path in the schema). */
+type SettingName = { [K in InputName]: (typeof INPUTS)[K] extends { path: string } ? K : never }[InputName];
+
+/** What one setting resolved to: a valid value, nothing given, or a value that was refused (already reported). */
+type Pick = Picked | 'absent' | 'invalid';
+
 export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
   const diagnostics: ConfigDiagnostic[] = [];
   const sources: Record<string, ValueSource> = {};
   const fileName = inputs.file?.path ?? DEFAULT_CONFIG_FILE;
-  const raw = inputs.file ? parseConfigFile(inputs.file, diagnostics) : {};
+  const file = inputs.file ? readConfigFile(inputs.file, diagnostics) : { raw: {}, refused: () => false };
+  const raw = file.raw;
 
   const error = (field: string, origin: string, message: string, hint?: string) =>
     diagnostics.push({ severity: 'error', field, origin, message, ...(hint ? { hint } : {}) });
   const warn = (field: string, origin: string, message: string, hint?: string) =>
     diagnostics.push({ severity: 'warning', field, origin, message, ...(hint ? { hint } : {}) });
 
-  /** flag > env > file, trimmed; empty strings count as absent. */
-  const pick = (name: InputName, fileValue: unknown): Picked | undefined => {
+  /** flag > env > file; the first source that gives a value decides, and its value must be valid. */
+  const pick = (name: SettingName): Pick => {
     const spec = INPUTS[name];
-    const flag = inputs.flags[name]?.trim();
-    if (flag) return { value: flag, source: 'flag', origin: spec.flag.split(' ')[0]! };
+    const candidates: Picked[] = [];
+    const flag = inputs.flags[name];
+    if (flag !== undefined) candidates.push({ value: flag, source: 'flag', origin: spec.flag.split(' ')[0]! });
     const envName = 'env' in spec ? spec.env : undefined;
-    const env = envName ? inputs.env[envName]?.trim() : undefined;
-    if (env) return { value: env, source: 'env', origin: `env ${envName}` };
-    if (typeof fileValue === 'string' && fileValue.trim()) {
-      return { value: fileValue.trim(), source: 'file', origin: `${fileName} ${'path' in spec ? spec.path : name}` };
+    const env = envName ? inputs.env[envName] : undefined;
+    if (env !== undefined && env !== '') candidates.push({ value: env, source: 'env', origin: `env ${envName}` });
+    const chosen = candidates[0];
+    if (chosen) {
+      const problem = checkSetting(spec.path, chosen.value);
+      if (!problem) return chosen;
+      error(spec.path, chosen.origin, problem);
+      return 'invalid';
     }
-    return undefined;
+    if (file.refused(spec.path)) return 'invalid';
+    const fileValue = valueAt(raw, spec.path);
+    if (typeof fileValue === 'string') return { value: fileValue, source: 'file', origin: `${fileName} ${spec.path}` };
+    return 'absent';
   };
-  const record = (path: string, p: Picked | undefined, fallback: ValueSource = 'default') => {
-    sources[path] = p?.source ?? fallback;
+  const given = (p: Pick): p is Picked => typeof p === 'object';
+  const record = (path: string, p: Pick, fallback: ValueSource = 'default') => {
+    sources[path] = given(p) ? p.source : fallback;
   };
 
   // Auth0 tenant.
-  const domainPick = pick('auth0Domain', raw.auth0?.domain);
+  const domainPick = pick('auth0Domain');
   record('auth0.domain', domainPick);
-  const domain = domainPick ? normalizeDomain(domainPick, error) : undefined;
-  if (!domainPick) error('auth0.domain', 'missing', 'the Auth0 domain is not set', `Set ${ENV.auth0Domain} or pass --auth0-domain, e.g. acme.us.auth0.com.`);
+  const domain = given(domainPick) ? normalDomain(domainPick.value) : undefined;
+  if (domainPick === 'absent') error('auth0.domain', 'missing', 'the Auth0 domain is not set', `Set ${ENV.auth0Domain} or pass --auth0-domain, e.g. acme.us.auth0.com.`);
 
-  const clientIdPick = pick('auth0ClientId', raw.auth0?.clientId);
+  const clientIdPick = pick('auth0ClientId');
   record('auth0.clientId', clientIdPick);
-  if (!clientIdPick) {
-    error('auth0.clientId', 'missing', 'the Management API client ID is not set', `Set ${ENV.auth0ClientId} or pass --auth0-client-id.`);
-  } else if (/\s/.test(clientIdPick.value)) {
-    error('auth0.clientId', clientIdPick.origin, 'the client ID contains whitespace', 'Copy the Client ID from Auth0 > Applications > (your M2M app) > Settings.');
-  }
+  if (clientIdPick === 'absent') error('auth0.clientId', 'missing', 'the Management API client ID is not set', `Set ${ENV.auth0ClientId} or pass --auth0-client-id.`);
 
   const secret = pickSecret(
     inputs,
@@ -87,8 +106,8 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
     error,
     'auth0.clientSecret',
   );
-  sources['auth0.clientSecret'] = secret?.source ?? 'default';
-  if (!secret) {
+  sources['auth0.clientSecret'] = given(secret) ? secret.source : 'default';
+  if (secret === 'absent') {
     error(
       'auth0.clientSecret',
       'missing',
@@ -98,61 +117,54 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
   }
 
   // Amplitude org and delivery.
-  const orgPick = pick('amplitudeOrgId', raw.amplitude?.orgId);
+  const orgPick = pick('amplitudeOrgId');
   record('amplitude.orgId', orgPick);
-  if (!orgPick) {
-    error('amplitude.orgId', 'missing', 'the Amplitude org ID is not set', `Set ${ENV.amplitudeOrgId} or pass --amplitude-org-id (the last part of the ACS URL in Amplitude's Access & SSO Settings).`);
-  } else if (!/^[A-Za-z0-9_-]{1,64}$/.test(orgPick.value)) {
-    error('amplitude.orgId', orgPick.origin, `'${orgPick.value}' is not an Amplitude org ID`, 'Use the number at the end of the ACS URL, e.g. 123456 from https://amplitude.com/saml/2/acs/123456.');
+  if (orgPick === 'absent') {
+    error('amplitude.orgId', 'missing', 'the Amplitude org ID is not set', `Set ${ENV.amplitudeOrgId} or pass --amplitude-org-id (the number at the end of the ACS URL in Amplitude's Access & SSO Settings).`);
   }
 
-  const basePick = pick('amplitudeBaseUrl', raw.amplitude?.baseUrl);
+  const basePick = pick('amplitudeBaseUrl');
   record('amplitude.baseUrl', basePick);
-  const baseUrl = basePick ? normalizeServiceUrl(basePick, 'amplitude.baseUrl', error, true) : DEFAULT_AMPLITUDE_BASE_URL;
+  const baseUrl = given(basePick) ? new URL(basePick.value).origin : basePick === 'absent' ? DEFAULT_AMPLITUDE_BASE_URL : undefined;
 
-  const endpointPick = pick('amplitudeSsoEndpoint', raw.amplitude?.ssoEndpoint);
+  const endpointPick = pick('amplitudeSsoEndpoint');
   record('amplitude.ssoEndpoint', endpointPick);
-  const endpoint = endpointPick ? normalizeServiceUrl(endpointPick, 'amplitude.ssoEndpoint', error, false) : undefined;
+  const endpoint = given(endpointPick) ? new URL(endpointPick.value).toString() : undefined;
 
-  const deliveryPick = pick('delivery', raw.amplitude?.delivery);
+  const deliveryPick = pick('delivery');
   record('amplitude.delivery', deliveryPick, 'derived');
-  let deliveryKind: 'endpoint' | 'manual' = endpointPick ? 'endpoint' : 'manual';
-  if (deliveryPick) {
-    if (deliveryPick.value === 'endpoint' || deliveryPick.value === 'manual') deliveryKind = deliveryPick.value;
-    else error('amplitude.delivery', deliveryPick.origin, `'${deliveryPick.value}' is not a delivery`, "Use 'endpoint' (push to the SP settings endpoint) or 'manual' (save a file to upload).");
-  }
+  const deliveryKind: 'endpoint' | 'manual' = given(deliveryPick) ? (deliveryPick.value as 'endpoint' | 'manual') : endpointPick !== 'absent' ? 'endpoint' : 'manual';
 
   let delivery: SpDelivery | undefined;
   if (deliveryKind === 'endpoint') {
     const token = pickSecret(inputs, 'amplitudeSsoToken', undefined, ENV.amplitudeSsoToken, warn, error, 'amplitude.ssoToken');
-    sources['amplitude.ssoToken'] = token?.source ?? 'default';
-    if (!endpointPick) {
-      error('amplitude.ssoEndpoint', deliveryPick?.origin ?? 'missing', "delivery 'endpoint' needs the SP settings endpoint URL", `Set ${ENV.amplitudeSsoEndpoint} or pass --amplitude-sso-endpoint, or use --delivery manual.`);
+    sources['amplitude.ssoToken'] = given(token) ? token.source : 'default';
+    if (endpointPick === 'absent') {
+      error('amplitude.ssoEndpoint', given(deliveryPick) ? deliveryPick.origin : 'missing', "delivery 'endpoint' needs the SP settings endpoint URL", `Set ${ENV.amplitudeSsoEndpoint} or pass --amplitude-sso-endpoint, or use --delivery manual.`);
     }
-    if (!token) {
+    if (token === 'absent') {
       error('amplitude.ssoToken', 'missing', "delivery 'endpoint' needs the SP endpoint's token", `Set ${ENV.amplitudeSsoToken} or pass --amplitude-sso-token-file <file>.`);
     }
-    if (endpoint && token) delivery = { kind: 'endpoint', url: endpoint, token: token.value };
+    if (endpoint && given(token)) delivery = { kind: 'endpoint', url: endpoint, token: token.value };
   } else {
-    const filePick = pick('metadataFile', raw.amplitude?.metadataFile);
+    const filePick = pick('metadataFile');
     record('amplitude.metadataFile', filePick);
-    delivery = { kind: 'manual', metadataFile: filePick?.value ?? `amplitude-idp-metadata-${orgPick?.value ?? 'org'}.xml` };
+    if (filePick !== 'invalid') {
+      delivery = { kind: 'manual', metadataFile: given(filePick) ? filePick.value : `amplitude-idp-metadata-${given(orgPick) ? orgPick.value : 'org'}.xml` };
+    }
   }
 
-  const namePick = pick('appName', raw.application?.name);
+  const namePick = pick('appName');
   record('application.name', namePick);
-  const name = namePick?.value ?? DEFAULT_APP_NAME;
-  if (/[<>]/.test(name) || name.length > 128) {
-    error('application.name', namePick?.origin ?? 'default', 'the application name must be 1-128 characters without < or >', 'Auth0 refuses such names; choose another with --app-name.');
-  }
+  const name = given(namePick) ? namePick.value : DEFAULT_APP_NAME;
 
-  if (diagnostics.some((d) => d.severity === 'error') || !domain || !domainPick || !clientIdPick || !secret || !orgPick || !delivery || !baseUrl) {
+  // The SAML settings relate to the org (its ACS must be a callback): checked whenever both are valid.
+  const sp = given(orgPick) && baseUrl ? amplitudeSp(baseUrl, orgPick.value) : undefined;
+  const saml = sp && !file.refused('saml.callbacks') ? resolveSaml(raw.saml, defaultSamlSettings(sp), fileName, diagnostics) : undefined;
+
+  if (diagnostics.some((d) => d.severity === 'error') || !domain || !given(domainPick) || !given(clientIdPick) || !given(secret) || !given(orgPick) || !delivery || !sp || !saml) {
     return { diagnostics };
   }
-
-  const sp = amplitudeSp(baseUrl, orgPick.value);
-  const saml = resolveSaml(raw.saml, defaultSamlSettings(sp), fileName, diagnostics);
-  if (!saml) return { diagnostics };
 
   const config: ResolvedConfig = {
     auth0: {
@@ -162,13 +174,30 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
       clientSecret: secret.value,
       origins: { domain: domainPick.origin, clientId: clientIdPick.origin, clientSecret: secret.origin },
     },
-    amplitude: { orgId: orgPick.value, baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery },
+    amplitude: { orgId: orgPick.value, baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery },
     application: { name },
     saml,
     ...(inputs.file ? { configFile: inputs.file.path } : {}),
     sources,
   };
   return { config, diagnostics };
+}
+
+/**
+ * The tenant host as the rest of the code uses it: a pasted `https://host/` (or `http://` for a
+ * loopback host; the schema refused any other) is reduced to `host[:port]`, lower case.
+ */
+function normalDomain(value: string): string {
+  return value.replace(/^https?:\/\//i, '').replace(/\/$/, '').toLowerCase();
+}
+
+function valueAt(data: unknown, path: string): unknown {
+  let node = data;
+  for (const key of path.split('.')) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
 }
 
 function pickSecret(
@@ -179,93 +208,41 @@ function pickSecret(
   warn: (f: string, o: string, m: string, h?: string) => void,
   error: (f: string, o: string, m: string, h?: string) => void,
   field: string,
-): Picked | undefined {
+): Pick {
   const fromFile = inputs.secretFiles?.[name];
-  const flagValue = name === 'auth0ClientSecret' ? inputs.flags.auth0ClientSecret?.trim() : undefined;
-  if (fromFile && flagValue) {
+  const flagValue = name === 'auth0ClientSecret' ? inputs.flags.auth0ClientSecret : undefined;
+  if (fromFile && flagValue !== undefined) {
     error(field, `${flagName} and ${fromFile.origin}`, 'the secret is given twice', 'Pass either the flag or the file, not both.');
-    return undefined;
+    return 'invalid';
   }
   if (fromFile) {
+    // A secret file ends with a newline more often than not: the file's content is the secret, trimmed.
     const value = fromFile.value.trim();
     if (!value) {
       error(field, fromFile.origin, 'the secret file is empty', 'Write the secret into the file, on one line.');
-      return undefined;
+      return 'invalid';
     }
     const source = fromFile.origin === 'stdin' || fromFile.origin === 'prompt' ? fromFile.origin : 'file';
     return { value, source, origin: fromFile.origin };
   }
-  if (flagValue && flagName) {
+  if (flagValue !== undefined && flagName) {
+    if (flagValue.trim() === '') {
+      error(field, flagName, 'the secret is empty', `Pass the secret, or leave the flag out to use ${envName}.`);
+      return 'invalid';
+    }
     warn(field, flagName, 'a secret passed as a flag is visible in the process list and shell history', `Use ${envName} or ${flagName}-file instead.`);
     return { value: flagValue, source: 'flag', origin: flagName };
   }
-  const env = inputs.env[envName]?.trim();
-  if (env) return { value: env, source: 'env', origin: `env ${envName}` };
-  return undefined;
+  const env = inputs.env[envName];
+  if (env === undefined || env === '') return 'absent';
+  if (env.trim() === '') {
+    error(field, `env ${envName}`, 'the secret is blank (only whitespace)', `Set ${envName} to the secret, or unset it.`);
+    return 'invalid';
+  }
+  return { value: env, source: 'env', origin: `env ${envName}` };
 }
 
-/** Accepts `acme.us.auth0.com`, `acme.us.auth0.com:443`, and a pasted `https://acme.us.auth0.com/`. */
-function normalizeDomain(p: Picked, error: (f: string, o: string, m: string, h?: string) => void): string | undefined {
-  let v = p.value;
-  const scheme = /^([a-z]+):\/\//i.exec(v);
-  if (scheme) {
-    const isHttp = scheme[1]!.toLowerCase() === 'http';
-    v = v.slice(scheme[0].length);
-    if (isHttp && !isLoopbackHost(domainHost(v.replace(/\/+$/, '')))) {
-      error('auth0.domain', p.origin, `'${p.value}' uses plain http`, 'Auth0 is reached over https only; give the host, e.g. acme.us.auth0.com.');
-      return undefined;
-    }
-  }
-  v = v.replace(/\/+$/, '');
-  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(v) || v.startsWith('.') || v.endsWith('.')) {
-    error('auth0.domain', p.origin, `'${p.value}' is not an Auth0 domain`, 'Give the tenant host only, e.g. acme.us.auth0.com (no path).');
-    return undefined;
-  }
-  return v.toLowerCase();
-}
-
-function normalizeServiceUrl(
-  p: Picked,
-  field: string,
-  error: (f: string, o: string, m: string, h?: string) => void,
-  originOnly: boolean,
-): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(p.value);
-  } catch {
-    error(field, p.origin, `'${p.value}' is not a URL`, 'Give an absolute https:// URL.');
-    return undefined;
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    error(field, p.origin, `'${p.value}' is not an https URL`, 'Use https:// (plain http is allowed only for 127.0.0.1/localhost).');
-    return undefined;
-  }
-  if (url.username || url.password) {
-    error(field, p.origin, 'the URL contains credentials', 'Remove user:password@ from the URL; tokens go in their own setting.');
-    return undefined;
-  }
-  if (originOnly && url.pathname !== '/' && url.pathname !== '') {
-    error(field, p.origin, `'${p.value}' has a path`, 'Give the base URL only, e.g. https://amplitude.com.');
-    return undefined;
-  }
-  return originOnly ? url.origin : url.toString();
-}
-
-const SAML_KEYS: (keyof SamlSettings)[] = [
-  'callbacks',
-  'audience',
-  'recipient',
-  'destination',
-  'nameIdentifierFormat',
-  'nameIdentifierProbes',
-  'mappings',
-  'signatureAlgorithm',
-  'digestAlgorithm',
-  'lifetimeInSeconds',
-  'signResponse',
-];
-
+/** The SAML addon settings: the file's values (the schema checked their shapes) over Amplitude's defaults. */
 function resolveSaml(
   raw: Partial<SamlSettings> | undefined,
   defaults: SamlSettings,
@@ -273,106 +250,54 @@ function resolveSaml(
   diagnostics: ConfigDiagnostic[],
 ): SamlSettings | undefined {
   const s: SamlSettings = { ...defaults, ...(raw ?? {}) };
-  const bad = (key: string, message: string, hint: string) =>
-    diagnostics.push({ severity: 'error', field: `saml.${key}`, origin: `${fileName} saml.${key}`, message, hint });
-  const isStringArray = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-  if (!isStringArray(s.callbacks) || s.callbacks.length === 0) bad('callbacks', 'must be a non-empty list of URLs', 'e.g. ["https://amplitude.com/saml/2/acs/123456"].');
-  else if (!s.callbacks.includes(defaults.recipient)) {
-    bad('callbacks', `must include Amplitude's ACS ${defaults.recipient}`, 'Auth0 refuses SAML requests whose ACS is not an allowed callback.');
+  if (!s.callbacks.includes(defaults.recipient)) {
+    diagnostics.push({
+      severity: 'error',
+      field: 'saml.callbacks',
+      origin: `${fileName} saml.callbacks`,
+      message: `must include Amplitude's ACS ${defaults.recipient}`,
+      hint: 'Auth0 refuses SAML requests whose ACS is not an allowed callback.',
+    });
+    return undefined;
   }
-  for (const key of ['audience', 'recipient', 'destination', 'nameIdentifierFormat'] as const) {
-    if (typeof s[key] !== 'string' || !s[key]) bad(key, 'must be a non-empty string', `Remove saml.${key} to use the default.`);
-  }
-  if (!isStringArray(s.nameIdentifierProbes)) bad('nameIdentifierProbes', 'must be a list of claim URIs', 'Remove it to use the default.');
-  const mappingsOk =
-    typeof s.mappings === 'object' && s.mappings !== null && !Array.isArray(s.mappings) &&
-    Object.values(s.mappings).every((v) => typeof v === 'string' || isStringArray(v));
-  if (!mappingsOk) bad('mappings', 'must map profile properties to attribute names (strings or lists of strings)', 'e.g. {"email": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"}.');
-  if (s.signatureAlgorithm !== 'rsa-sha256' && s.signatureAlgorithm !== 'rsa-sha1') bad('signatureAlgorithm', "must be 'rsa-sha256' or 'rsa-sha1'", "Use 'rsa-sha256'.");
-  if (s.digestAlgorithm !== 'sha256' && s.digestAlgorithm !== 'sha1') bad('digestAlgorithm', "must be 'sha256' or 'sha1'", "Use 'sha256'.");
-  if (!Number.isInteger(s.lifetimeInSeconds) || s.lifetimeInSeconds < 60 || s.lifetimeInSeconds > 86_400) bad('lifetimeInSeconds', 'must be a whole number of seconds from 60 to 86400', 'Remove it to use 3600.');
-  if (typeof s.signResponse !== 'boolean') bad('signResponse', 'must be true or false', 'Remove it to sign the assertion (the default).');
-
   if (s.signatureAlgorithm === 'rsa-sha1' || s.digestAlgorithm === 'sha1') {
     diagnostics.push({ severity: 'warning', field: 'saml.signatureAlgorithm', origin: `${fileName} saml`, message: 'SHA-1 signatures are weak', hint: "Use 'rsa-sha256' and 'sha256'." });
   }
   if (s.nameIdentifierFormat !== EMAIL_ADDRESS_FORMAT) {
     diagnostics.push({ severity: 'warning', field: 'saml.nameIdentifierFormat', origin: `${fileName} saml.nameIdentifierFormat`, message: 'Amplitude expects the NameID to be the email in emailAddress format', hint: `Remove it to use ${EMAIL_ADDRESS_FORMAT}.` });
   }
-  return diagnostics.some((d) => d.severity === 'error') ? undefined : s;
+  return s;
 }
 
-/** Parses and shape-checks the config file. Unknown keys are errors: they are usually typos. */
-function parseConfigFile(file: { path: string; text: string }, diagnostics: ConfigDiagnostic[]): RawConfig {
-  const err = (field: string, message: string, hint: string) =>
-    diagnostics.push({ severity: 'error', field, origin: file.path, message, hint });
+/**
+ * Parses the config file and checks it against the schema. Returns what it holds and the settings
+ * whose values were refused (their problems are in `diagnostics`); unknown keys are errors too,
+ * since they are usually typos. One byte order mark is allowed (Windows editors write one).
+ */
+function readConfigFile(
+  file: { path: string; text: string },
+  diagnostics: ConfigDiagnostic[],
+): { raw: RawConfig; refused: (path: string) => boolean } {
+  const invalid = new Set<string>();
+  // A setting is refused when its value, or the object holding it, was.
+  const refused = (path: string) => [...invalid].some((f) => path === f || path.startsWith(`${f}.`));
+  const err = (field: string, origin: string, message: string, hint?: string) =>
+    diagnostics.push({ severity: 'error', field, origin, message, ...(hint ? { hint } : {}) });
+  const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
   let data: unknown;
   try {
-    data = JSON.parse(file.text);
+    data = JSON.parse(text);
   } catch (e) {
-    err('(file)', `is not valid JSON: ${(e as Error).message}`, 'Fix the JSON syntax (sso-setup.json is plain JSON, no comments).');
-    return {};
+    err('(file)', file.path, `is not valid JSON: ${(e as Error).message}`, 'Fix the JSON syntax (sso-setup.json is plain JSON, no comments).');
+    return { raw: {}, refused };
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    err('(file)', 'must hold a JSON object', 'See the example config in the README.');
-    return {};
+    err('(file)', file.path, 'must hold a JSON object', 'See the example config in the README.');
+    return { raw: {}, refused };
   }
-  const shape: Record<string, readonly string[] | null> = {
-    $schema: null,
-    auth0: ['domain', 'clientId'],
-    amplitude: ['orgId', 'baseUrl', 'delivery', 'ssoEndpoint', 'metadataFile'],
-    application: ['name'],
-    saml: SAML_KEYS,
-  };
-  const secretKeys: Record<string, string> = {
-    'auth0.clientSecret': ENV.auth0ClientSecret,
-    'amplitude.ssoToken': ENV.amplitudeSsoToken,
-  };
-  const obj = data as Record<string, unknown>;
-  for (const [key, value] of Object.entries(obj)) {
-    if (!(key in shape)) {
-      err(key, `unknown setting '${key}'`, suggest(key, Object.keys(shape)));
-      continue;
-    }
-    const allowed = shape[key];
-    if (!allowed) continue;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      err(key, 'must be an object', `e.g. "${key}": { ... }`);
-      continue;
-    }
-    for (const [sub, subValue] of Object.entries(value as Record<string, unknown>)) {
-      const path = `${key}.${sub}`;
-      if (path in secretKeys) {
-        err(path, 'secrets are not read from the config file', `Set ${secretKeys[path]} in the environment (or use the --…-file flag) and remove '${sub}' from the file.`);
-      } else if (!allowed.includes(sub)) {
-        err(path, `unknown setting '${path}'`, suggest(sub, allowed));
-      } else if (key !== 'saml' && typeof subValue !== 'string') {
-        err(path, 'must be a string', `e.g. "${sub}": "..."`);
-      }
-    }
+  for (const problem of checkConfigObject(data)) {
+    invalid.add(problem.field);
+    err(problem.field, problem.kind === 'bad-value' ? `${file.path} ${problem.field}` : file.path, problem.message, problem.hint);
   }
-  return obj as RawConfig;
-}
-
-function suggest(word: string, candidates: readonly string[]): string {
-  const best = candidates
-    .map((c) => ({ c, d: editDistance(word.toLowerCase(), c.toLowerCase()) }))
-    .sort((a, b) => a.d - b.d)[0];
-  if (best && best.d <= Math.max(2, Math.floor(word.length / 3))) return `Did you mean '${best.c}'?`;
-  return `Known settings: ${candidates.join(', ')}.`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
+  return { raw: data as RawConfig, refused };
 }

@@ -134,4 +134,38 @@ describe('resolveConfig', () => {
     const c = resolve({ env: { ...ENV, AMPLITUDE_BASE_URL: 'https://analytics.eu.amplitude.com/' } }).config!;
     expect(c.amplitude.acsUrl).toBe('https://analytics.eu.amplitude.com/saml/2/acs/123456');
   });
+
+  it('reads a config file that starts with a byte order mark', () => {
+    const r = resolve({ file: { path: 'sso-setup.json', text: '\ufeff{"application": {"name": "With BOM"}}' }, env: ENV });
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.config!.application.name).toBe('With BOM');
+  });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('refuses a top-level %s object as an unknown setting', (key) => {
+    const r = resolve({ file: { path: 'sso-setup.json', text: `{"${key}": {"auth0": {"domain": "evil.example"}}}` }, env: ENV });
+    expect(errorsOf(r)).toEqual([expect.objectContaining({ field: key, origin: 'sso-setup.json', message: `unknown setting '${key}'` })]);
+  });
+
+  it('takes values as given: surrounding spaces are an error, not trimmed away', () => {
+    const e = errorsOf(resolve({ env: { ...ENV, AUTH0_DOMAIN: ' acme.us.auth0.com ' } }));
+    expect(e).toEqual([expect.objectContaining({ field: 'auth0.domain', origin: 'env AUTH0_DOMAIN' })]);
+    expect(e[0]!.message).toContain("' acme.us.auth0.com ' is not a host");
+  });
+
+  it('an empty flag is an error, never a reason to use the environment', () => {
+    for (const [flag, env] of [['auth0Domain', 'AUTH0_DOMAIN'], ['amplitudeOrgId', 'AMPLITUDE_ORG_ID'], ['auth0ClientSecret', 'AUTH0_CLIENT_SECRET']] as const) {
+      const r = resolve({ env: ENV, flags: { [flag]: '' } });
+      expect(ENV[env]).toBeTruthy();
+      expect(r.config).toBeUndefined();
+      expect(errorsOf(r).map((d) => d.origin)).toEqual([expect.stringMatching(/^--/)]);
+    }
+  });
+
+  it('quotes a refused value escaped and cut short in the message', () => {
+    const e = errorsOf(resolve({ env: { ...ENV, AUTH0_DOMAIN: `x\u202e${'a'.repeat(500)}` } }))[0]!;
+    expect(e.message).toContain("'x\\u202E");
+    expect(e.message).toContain('(502 characters)');
+    expect(e.message.length).toBeLessThan(400);
+  });
 });
+

@@ -4,7 +4,7 @@
  * run as `apply`, the manual upload walked through, and `verify`. The answers, without secrets,
  * are written to sso-setup.json so CI can replay them with `sso-setup apply`.
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { configFileFor, type SetupAnswers } from '../../config/config-file.js';
 import { ENV } from '../../config/inputs.js';
@@ -12,8 +12,8 @@ import { DEFAULT_AMPLITUDE_BASE_URL, DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, reso
 import type { RawConfig, ResolvedConfig } from '../../config/types.js';
 import { requireScopes, shortFingerprint, type ApplyResult } from '../../core/apply.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
-import { isLoopbackHost } from '../../http/agent.js';
-import { auth0BaseUrl, domainHost, loopbackTlsFrom } from '../../idp/auth0/domain.js';
+import { checkSetting } from '../../config/validate.js';
+import { auth0BaseUrl, loopbackTlsFrom } from '../../idp/auth0/domain.js';
 import { createAuth0Admin } from '../../idp/auth0/management.js';
 import { SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
@@ -24,6 +24,7 @@ import { canPrompt } from '../io.js';
 import { withInterruptNotice } from '../interrupt.js';
 import { createProgress } from '../progress.js';
 import { createPrompter, type Prompter } from '../prompter.js';
+import { writeFileAtomic } from '../file-store.js';
 import { createHttp } from '../services.js';
 import type { SetupFlags } from '../setup-config.js';
 import { style, type Style } from '../style.js';
@@ -43,7 +44,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
   }
   const s = style(ctx.output.color);
   const prompter = createPrompter(ctx);
-  const configPath = flags.config ?? ctx.env[ENV.config] ?? DEFAULT_CONFIG_FILE;
+  const configPath = flags.config ?? (ctx.env[ENV.config] || DEFAULT_CONFIG_FILE);
   const previous = await readPrevious(ctx, configPath);
   const say = (text = '') => ctx.io.stderr.write(`${text}\n`);
   const http = createHttp(ctx, undefined, 8_000);
@@ -58,7 +59,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
     const creds = await askCredentials(ctx, prompter, http, { domain, baseUrl }, flags, previous, say, s);
     const org = await askOrg(ctx, prompter, flags, previous);
     const delivery = await askDelivery(ctx, prompter, flags, previous, org);
-    const appName = flags.appName ?? (await prompter.input('Name of the Auth0 application', { default: previous?.application?.name ?? DEFAULT_APP_NAME, validate: validAppName }));
+    const appName = flags.appName ?? (await prompter.input('Name of the Auth0 application', { default: previous?.application?.name ?? DEFAULT_APP_NAME, validate: (v) => validAnswer('application.name', v) }));
 
     const answers: SetupAnswers = {
       domain,
@@ -187,7 +188,7 @@ async function askCredentials(
     } else {
       offerEnv = false;
       say(s.dim('A machine-to-machine application authorised for the Auth0 Management API (Applications > APIs > Auth0 Management API).'));
-      clientId = await prompter.input('Management API client ID', { ...(clientId ? { default: clientId } : {}), validate: (v) => (/^\S+$/.test(v.trim()) ? true : 'The client ID has no spaces.') });
+      clientId = await prompter.input('Management API client ID', { ...(clientId ? { default: clientId } : {}), validate: (v) => validAnswer('auth0.clientId', v.trim()) });
       secret = await prompter.secret('Management API client secret (hidden)', { validate: (v) => (v.trim() ? true : 'Paste the client secret.') });
     }
     ctx.secrets.add(secret);
@@ -249,7 +250,12 @@ async function askOrg(ctx: Context, prompter: Prompter, flags: SetupFlags, previ
   if (!orgId) {
     const answer = await prompter.input('Amplitude org ID, or paste the ACS URL from Amplitude > Settings > Organization settings > Access & SSO Settings', {
       ...((previous?.amplitude?.orgId ?? ctx.env[ENV.amplitudeOrgId]) ? { default: previous?.amplitude?.orgId ?? ctx.env[ENV.amplitudeOrgId] } : {}),
-      validate: (v) => (parseAmplitudeSpUrl(v) || /^[A-Za-z0-9_-]{1,64}$/.test(v.trim()) ? true : 'Give the number at the end of the ACS URL, or paste the whole URL.'),
+      validate: (v) => {
+        const fromUrl = parseAmplitudeSpUrl(v);
+        if (!fromUrl) return validAnswer('amplitude.orgId', v.trim());
+        const org = validAnswer('amplitude.orgId', fromUrl.orgId);
+        return org === true ? validAnswer('amplitude.baseUrl', fromUrl.baseUrl) : org;
+      },
     });
     const fromUrl = parseAmplitudeSpUrl(answer);
     orgId = fromUrl?.orgId ?? answer.trim();
@@ -267,7 +273,7 @@ async function askOrg(ctx: Context, prompter: Prompter, flags: SetupFlags, previ
     baseUrl =
       where === 'us'
         ? DEFAULT_AMPLITUDE_BASE_URL
-        : new URL(await prompter.input('Amplitude base URL (https://…)', { validate: validHttpsUrl })).origin;
+        : new URL((await prompter.input('Amplitude base URL (https://…)', { validate: (v) => validAnswer('amplitude.baseUrl', v.trim()) })).trim()).origin;
   }
   return { orgId, baseUrl: baseUrl.replace(/\/+$/, '') };
 }
@@ -293,7 +299,7 @@ async function askDelivery(
   if (kind === 'manual') return { kind };
   const url = await prompter.input('SP settings endpoint URL', {
     default: knownEndpoint ?? `${org.baseUrl}/api/2/orgs/${org.orgId}/sso/saml`,
-    validate: validHttpsUrl,
+    validate: (v) => validAnswer('amplitude.ssoEndpoint', v.trim()),
   });
   const envToken = ctx.env[ENV.amplitudeSsoToken];
   const token =
@@ -404,31 +410,33 @@ async function readPrevious(ctx: Context, path: string): Promise<RawConfig | und
 
 async function writeConfig(ctx: Context, path: string, config: RawConfig): Promise<void> {
   const target = resolve(ctx.cwd, path);
-  await writeFile(`${target}.tmp`, ctx.secrets.redact(`${JSON.stringify(config, null, 2)}\n`));
-  await rename(`${target}.tmp`, target);
+  try {
+    await writeFileAtomic(target, ctx.secrets.redact(`${JSON.stringify(config, null, 2)}\n`));
+  } catch (error) {
+    throw new SsoError('FILE_WRITE_FAILED', `cannot write the config file ${target} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+      hint: 'Choose a writable path with --config.',
+      cause: error,
+    });
+  }
 }
 
 function normalizeDomainAnswer(v: string): string {
   return v.trim().replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
 }
 
+/** The wizard checks each answer with the same schema rule as the config file, flags and env. */
+function validAnswer(path: string, value: string): true | string {
+  const problem = checkSetting(path, value);
+  return problem === undefined ? true : `${capitalised(problem)}.`;
+}
+
 function validDomain(v: string): true | string {
-  const d = normalizeDomainAnswer(v);
-  if (/^http:\/\//i.test(v.trim()) && !isLoopbackHost(domainHost(d))) return 'Auth0 is reached over https; give the host, e.g. acme.us.auth0.com.';
-  return /^[a-z0-9.-]+(:\d{1,5})?$/.test(d) && !d.startsWith('.') && d.includes('.') ? true : 'Give the tenant host, e.g. acme.us.auth0.com.';
+  // A pasted URL is welcome (https, or http for a loopback sandbox): the schema's host rule says which.
+  return validAnswer('auth0.domain', v.trim().replace(/\/+$/, ''));
 }
 
-function validHttpsUrl(v: string): true | string {
-  try {
-    const u = new URL(v.trim());
-    if (u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname))) return true;
-  } catch {
-    // fall through
-  }
-  return 'Give an https:// URL.';
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function validAppName(v: string): true | string {
-  return v.trim() && v.length <= 128 && !/[<>]/.test(v) ? true : 'Use 1-128 characters without < or >.';
-}
 

@@ -8,6 +8,7 @@ import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Context } from '../context.js';
 import { EXIT, isSsoError, usageError, type ExitCode, type SsoError } from '../../errors.js';
+import { quoted } from '../../text.js';
 import { checkMetadata, DEFAULT_MAX_BYTES, type MetadataCheckOptions } from '../../saml/check-metadata.js';
 import { parseTrustedCertificate } from '../../saml/certificate.js';
 
@@ -28,6 +29,7 @@ const MAX_CERT_FILE_BYTES = 64 * 1024;
 
 export async function runMetadataCheck(ctx: Context, source: string, opts: Record<string, unknown>): Promise<ExitCode> {
   const flags = opts as MetadataCheckFlags;
+  const expectHost = flags.expectHost === undefined ? undefined : await expectedHost(flags.expectHost);
   const trusted = flags.signingCert === undefined ? undefined : [await readSigningCertificate(ctx, flags.signingCert)];
   const input = await readSource(ctx, source);
   const options: MetadataCheckOptions = {
@@ -35,7 +37,7 @@ export async function runMetadataCheck(ctx: Context, source: string, opts: Recor
     warnDays: flags.warnDays ?? 30,
     schema: flags.schema === true,
     ...(flags.expectEntityId !== undefined ? { expectEntityId: flags.expectEntityId } : {}),
-    ...(flags.expectHost !== undefined ? { expectHost: flags.expectHost } : {}),
+    ...(expectHost !== undefined ? { expectHost } : {}),
     ...(trusted ? { trustedCertificates: trusted } : {}),
   };
   const report = await checkMetadata(input, options);
@@ -46,6 +48,31 @@ export async function runMetadataCheck(ctx: Context, source: string, opts: Recor
     ctx.io.stdout.write(await renderMetadataReport(report, { color: ctx.output.color, warnDays: options.warnDays }));
   }
   return report.valid ? EXIT.ok : EXIT.failure;
+}
+
+/**
+ * `--expect-host`: a host, `host:port`, or an http(s) URL whose host is meant. Checked when read by
+ * the config schema's host rule (DNS labels, port 1-65535), so a typo is a usage error (exit 2), not
+ * a mismatch reported against every endpoint.
+ */
+async function expectedHost(value: string): Promise<string> {
+  const invalid = (why: string) => usageError('USAGE_INVALID_ARGUMENT', `--expect-host ${why}`, 'Give the IdP host, e.g. acme.us.auth0.com, acme.us.auth0.com:443 or https://acme.us.auth0.com/.');
+  let host = value;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw invalid(`${quoted(value)} is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(`${quoted(value)} is not an http(s) URL`);
+    host = url.host;
+  }
+  // The compiled config schema loads only when this flag is used (start-up budget of `metadata check`).
+  const { checkHost } = await import('../../config/validate.js');
+  const problem = checkHost(host);
+  if (problem) throw invalid(problem);
+  return host.toLowerCase();
 }
 
 /**
