@@ -47,7 +47,7 @@ interface Picked {
 type SettingName = { [K in InputName]: (typeof INPUTS)[K] extends { path: string } ? K : never }[InputName];
 
 /** What one setting resolved to: a valid value, nothing given, or a value that was refused (already reported). */
-type Pick = Picked | 'absent' | 'invalid';
+type Choice = Picked | 'absent' | 'invalid';
 
 export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
   const diagnostics: ConfigDiagnostic[] = [];
@@ -62,7 +62,7 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
     diagnostics.push({ severity: 'warning', field, origin, message, ...(hint ? { hint } : {}) });
 
   /** flag > env > file; the first source that gives a value decides, and its value must be valid. */
-  const pick = (name: SettingName): Pick => {
+  const pick = (name: SettingName): Choice => {
     const spec = INPUTS[name];
     const candidates: Picked[] = [];
     const flag = inputs.flags[name];
@@ -82,8 +82,8 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
     if (typeof fileValue === 'string') return { value: fileValue, source: 'file', origin: `${fileName} ${spec.path}` };
     return 'absent';
   };
-  const given = (p: Pick): p is Picked => typeof p === 'object';
-  const record = (path: string, p: Pick, fallback: ValueSource = 'default') => {
+  const given = (p: Choice): p is Picked => typeof p === 'object';
+  const record = (path: string, p: Choice, fallback: ValueSource = 'default') => {
     sources[path] = given(p) ? p.source : fallback;
   };
 
@@ -208,7 +208,7 @@ function pickSecret(
   warn: (f: string, o: string, m: string, h?: string) => void,
   error: (f: string, o: string, m: string, h?: string) => void,
   field: string,
-): Pick {
+): Choice {
   const fromFile = inputs.secretFiles?.[name];
   const flagValue = name === 'auth0ClientSecret' ? inputs.flags.auth0ClientSecret : undefined;
   if (fromFile && flagValue !== undefined) {

@@ -38,6 +38,11 @@ describe('renderDiff', () => {
     ]);
   });
 
+  it('shows values edited in the dashboard escaped, one line each (a newline, a bidi override, ESC)', () => {
+    const lines = renderDiff([{ field: 'callbacks', before: ['https://a.example/acs'], after: ['https://b.example/acs\nerror: forged', 'https://\u202emoc.live/\u001b[2J'] }], plain, '');
+    expect(lines).toEqual(['~ callbacks:', '    - https://a.example/acs', '    + https://b.example/acs\\nerror: forged', '    + https://\\u202Emoc.live/\\u001B[2J']);
+  });
+
   it('keeps scalars and reordered lists on one line', () => {
     expect(renderDiff([{ field: 'enabled', before: false, after: true }], plain, '')).toEqual(['~ enabled: false → true']);
     expect(renderDiff([{ field: 'callbacks', before: ['b', 'a'], after: ['a', 'b'] }], plain, '')).toEqual(['~ callbacks: ["b","a"] → ["a","b"]']);

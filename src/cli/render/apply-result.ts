@@ -121,7 +121,8 @@ export function renderDiff(changes: FieldChange[], s: Style, indent: string): st
 
 /** A value from Auth0 or the SP (anyone with dashboard access can set it): one line, escaped. */
 function show(v: unknown): string {
-  return escapeUnsafe(typeof v === 'string' ? v : JSON.stringify(v));
+  // JSON.stringify(undefined) is undefined: a field that is absent on one side.
+  return escapeUnsafe(typeof v === 'string' ? v : (JSON.stringify(v) ?? 'undefined'));
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
