@@ -52,15 +52,16 @@ test("an application whose metadata is full: Auth0's 400 names the limit, the hi
   expect(again.exitCode).toBe(0);
 });
 
-test('a callback Auth0 does not take as a URL: AUTH0_INVALID_REQUEST naming it, exit 1, nothing created', async () => {
+test('a callback that is not a URL is refused when read (CONFIG_INVALID naming it, exit 2), before Auth0 sees it; nothing created', async () => {
+  // Issue 10: every value is checked by the config schema when read (saml.callbacks items are https
+  // URLs), so this no longer reaches Auth0's own callback-url validation as an AUTH0_INVALID_REQUEST.
   const sb = sandbox();
   writeFileSync(join(cwd, 'sso-setup.json'), JSON.stringify({ saml: { callbacks: [sb.amplitude.acsUrl, 'amplitude acs'] } }));
   const before = sb.auth0.tenant.listClients().length;
   const r = await run(sb, ['apply', '--json']);
-  expect(r.exitCode).toBe(1);
+  expect(r.exitCode).toBe(2);
   const error = errorOf(r);
-  expect(error.code).toBe('AUTH0_INVALID_REQUEST');
-  expect(error.message).toContain("Object didn't pass validation for format callback-url: amplitude acs' on property callbacks[1].");
-  expect(error.hint).toMatch(/saml\.callbacks/);
+  expect(error.code).toBe('CONFIG_INVALID');
+  expect(error.message).toContain("saml.callbacks.1 (sso-setup.json saml.callbacks.1): 'amplitude acs' is not an https URL");
   expect(sb.auth0.tenant.listClients()).toHaveLength(before);
 });
