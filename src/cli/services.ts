@@ -4,7 +4,9 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { IdpAdmin, Progress, SpConnector } from '../core/ports.js';
-import { createHttpClient, type FetchLike } from '../http/client.js';
+import { createHttpClient, DEFAULT_RATE_LIMIT_BUDGET_MS, seconds, type FetchLike, type RetryNotice } from '../http/client.js';
+import { ENV } from '../config/inputs.js';
+import { usageError } from '../errors.js';
 import { createAuth0Admin } from '../idp/auth0/management.js';
 import { createEndpointSp } from '../sp/amplitude/endpoint.js';
 import { createManualSp } from '../sp/amplitude/manual.js';
@@ -21,10 +23,10 @@ export const USER_AGENT = 'sso-setup';
 export function createHttp(ctx: Context, progress: Progress | undefined, timeoutMs?: number): FetchLike {
   return createHttpClient({
     ...(timeoutMs ? { timeoutMs } : {}),
+    rateLimitBudgetMs: rateLimitBudgetMs(ctx.env),
     userAgent: USER_AGENT,
     onRetry: (n) => {
-      const host = safeHost(n.url);
-      const text = `${host}: ${n.reason}; retrying in ${(n.waitMs / 1000).toFixed(1)} s (attempt ${n.attempt + 1} of ${n.maxAttempts})`;
+      const text = retryLine(n);
       if (progress) progress.info(text);
       else ctx.io.stderr.write(`${text}\n`);
     },
@@ -40,6 +42,29 @@ export function createServices(ctx: Context, config: ResolvedConfig, progress: P
   const delivery = config.amplitude.delivery;
   const sp = delivery.kind === 'endpoint' ? createEndpointSp(delivery.url, delivery.token, http) : createManualSp(delivery.metadataFile);
   return { http, idp, sp };
+}
+
+/** The line printed before each wait: why, how long, and what is left of the budget that applies. */
+export function retryLine(n: RetryNotice): string {
+  const budget =
+    n.kind === 'rate-limit'
+      ? `${seconds(n.rateLimitWaitedMs ?? n.waitMs)} of ${seconds(n.rateLimitBudgetMs ?? 0)} s of rate-limit waiting used`
+      : `attempt ${n.attempt + 1} of ${n.maxAttempts}`;
+  return `${safeHost(n.url)}: ${n.reason}; retrying in ${(n.waitMs / 1000).toFixed(1)} s (${budget})`;
+}
+
+/** `SSO_SETUP_RATE_LIMIT_WAIT`: whole seconds of rate-limit waiting a run may do (0 = never wait on a 429). */
+export function rateLimitBudgetMs(env: NodeJS.ProcessEnv): number {
+  const raw = env[ENV.rateLimitWait];
+  if (raw === undefined) return DEFAULT_RATE_LIMIT_BUDGET_MS;
+  if (!/^\d{1,4}$/.test(raw.trim()) || Number(raw) > 3600) {
+    throw usageError(
+      'CONFIG_INVALID',
+      `${ENV.rateLimitWait}=${JSON.stringify(raw)} (environment) is not a number of seconds from 0 to 3600`,
+      `Set it to whole seconds, e.g. ${ENV.rateLimitWait}=300, or unset it for the default (${DEFAULT_RATE_LIMIT_BUDGET_MS / 1000} s).`,
+    );
+  }
+  return Number(raw) * 1000;
 }
 
 function safeHost(url: string): string {

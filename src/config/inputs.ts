@@ -15,6 +15,8 @@ export const ENV = {
   amplitudeSsoToken: 'AMPLITUDE_SSO_TOKEN',
   config: 'SSO_SETUP_CONFIG',
   debug: 'SSO_SETUP_DEBUG',
+  /** Seconds of rate-limit (429) waiting a run may do in all (src/http/client.ts). */
+  rateLimitWait: 'SSO_SETUP_RATE_LIMIT_WAIT',
 } as const;
 
 export interface InputSpec {

@@ -3,10 +3,16 @@
  * attempt and one retry policy (the Auth0 SDK is given this fetch with its own retries off, so there
  * is exactly one retry layer, as in auth0-cli).
  *
- * Retried: 429 (waiting for Retry-After or x-ratelimit-reset), 5xx and connection failures, with
- * bounded exponential backoff and jitter; not a host name that does not exist. A request that may not be repeated safely (a POST that
- * creates something) is retried only when it provably never reached the server (429, connection
- * refused); `apply` re-plans on the next run instead.
+ * Two separate budgets:
+ * - 5xx answers and connection failures: bounded attempts (4) with exponential backoff and jitter
+ *   (not a host name that does not exist: no retry helps);
+ * - 429s: a time budget shared by every request of the client (default 120 s of waiting in all).
+ *   Each wait is what the server asks for (Retry-After, else x-ratelimit-reset); a wait that does
+ *   not fit in what is left of the budget is not started: the request fails at once with
+ *   `RateLimitedError`, which the adapters report as AUTH0_RATE_LIMITED / SP_RATE_LIMITED.
+ * A request that may not be repeated safely (a POST that creates something) is retried only when
+ * it provably never reached the server (429, connection refused); `apply` checks by re-listing
+ * whether a create that got a 5xx landed before it tries again.
  */
 import { sharedDispatcher } from './agent.js';
 
@@ -15,12 +21,17 @@ export type FetchLike = (input: string | URL | Request, init?: RequestInit) => P
 export interface RetryNotice {
   method: string;
   url: string;
-  /** 1-based number of the attempt that failed. */
+  /** `rate-limit`: a 429, counted against the time budget; `error`: a 5xx or a connection failure, counted in attempts. */
+  kind: 'rate-limit' | 'error';
+  /** 1-based number of the attempt that failed (5xx and connection failures only; 429s do not use attempts). */
   attempt: number;
   maxAttempts: number;
   waitMs: number;
   reason: string;
   status?: number;
+  /** Rate-limit waiting done so far by this client, this wait included, and the budget (429s only). */
+  rateLimitWaitedMs?: number;
+  rateLimitBudgetMs?: number;
 }
 
 export interface HttpClientOptions {
@@ -30,8 +41,8 @@ export interface HttpClientOptions {
   maxAttempts?: number;
   /** First backoff step; doubles per attempt. */
   baseDelayMs?: number;
-  /** Longest single wait we accept from Retry-After / x-ratelimit-reset before giving up. */
-  maxWaitMs?: number;
+  /** Time this client may spend waiting out 429s, summed over all its requests (default 120 s). */
+  rateLimitBudgetMs?: number;
   userAgent?: string;
   /** Called before each wait, so the CLI can say why it is waiting. */
   onRetry?: (notice: RetryNotice) => void;
@@ -45,8 +56,16 @@ export interface HttpClientOptions {
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_MAX_ATTEMPTS = 4;
+/**
+ * Rate-limit waiting allowed per run. Auth0's limits refill within seconds (burst buckets) to a
+ * minute (per-minute limits), so two minutes rides out any ordinary burst, while a CI job that
+ * meets a longer block fails clearly instead of hanging. `SSO_SETUP_RATE_LIMIT_WAIT` changes it.
+ */
+export const DEFAULT_RATE_LIMIT_BUDGET_MS = 120_000;
+/** A 429 that asks for no wait (or a past reset) still waits this long: never hammer a limiter. */
+const MIN_RATE_LIMIT_WAIT_MS = 500;
 
-const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 /** TLS verification failures: permanent (a retry meets the same certificate), never retried. */
 const CERTIFICATE_FAILURES = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
@@ -66,6 +85,37 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOU
  */
 const PERMANENT = new Set(['ENOTFOUND']);
 
+/** A 429 whose wait does not fit in what is left of the client's rate-limit budget. */
+export class RateLimitedError extends Error {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    /** What the server asked for (or our backoff when it did not say). */
+    readonly askedMs: number,
+    /** What was left of the budget. */
+    readonly leftMs: number,
+    readonly budgetMs: number,
+  ) {
+    super(`${method} ${url} is rate-limited`);
+    this.name = 'RateLimitedError';
+  }
+
+  /** Why the client gave up, for messages. */
+  get explanation(): string {
+    return `asked to wait ${seconds(this.askedMs)} s, more than the ${seconds(this.leftMs)} s left of the run's ${seconds(this.budgetMs)} s rate-limit budget`;
+  }
+
+  /** For `--json` error details. */
+  get details(): { askedSeconds: number; budgetSeconds: number } {
+    return { askedSeconds: Math.ceil(this.askedMs / 1000), budgetSeconds: Math.round(this.budgetMs / 1000) };
+  }
+}
+
+/** Milliseconds as seconds for messages: one decimal below 10 s, whole seconds above. */
+export function seconds(ms: number): string {
+  return ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000));
+}
+
 export class HttpTimeoutError extends Error {
   constructor(
     readonly method: string,
@@ -82,7 +132,9 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   const baseDelayMs = options.baseDelayMs ?? 500;
-  const maxWaitMs = options.maxWaitMs ?? 60_000;
+  const rateLimitBudgetMs = Math.max(0, options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS);
+  // Shared by every request of this client: the budget is per run, not per request.
+  let rateLimitWaitedMs = 0;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = options.now ?? Date.now;
 
@@ -95,7 +147,9 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
     const headers = new Headers(init.headers ?? request?.headers);
     if (options.userAgent && !headers.has('user-agent')) headers.set('user-agent', options.userAgent);
 
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 1;
+    let rateLimited = 0;
+    for (;;) {
       const deadline = AbortSignal.timeout(timeoutMs);
       const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
       const started = now();
@@ -109,17 +163,42 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       options.onResponse?.({ method, url, status: response?.status ?? 'error', ms: now() - started });
 
       if (init.signal?.aborted) throw failure ?? new Error('aborted');
-      const last = attempt >= maxAttempts;
-      if (response) {
-        if (!RETRYABLE_STATUS.has(response.status) || last) return response;
-        if (response.status !== 429 && !repeatable) return response;
-        const wait = response.status === 429 ? rateLimitWaitMs(response.headers, now()) : undefined;
-        if (wait !== undefined && wait > maxWaitMs) return response; // The caller reports when to come back.
-        const waitMs = wait ?? backoffMs(attempt, baseDelayMs);
-        options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, status: response.status, reason: reasonFor(response.status) });
+      if (response?.status === 429) {
+        // A 429 was not processed, so even a POST may be repeated; only time limits the retries.
+        rateLimited++;
+        const asked = rateLimitWaitMs(response.headers, now()) ?? backoffMs(rateLimited, 1000);
+        const waitMs = Math.max(MIN_RATE_LIMIT_WAIT_MS, asked);
+        const leftMs = rateLimitBudgetMs - rateLimitWaitedMs;
+        if (waitMs > leftMs) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new RateLimitedError(method, url, waitMs, Math.max(0, leftMs), rateLimitBudgetMs);
+        }
+        rateLimitWaitedMs += waitMs;
+        options.onRetry?.({
+          method,
+          url,
+          kind: 'rate-limit',
+          attempt,
+          maxAttempts,
+          waitMs,
+          status: 429,
+          reason: 'rate limited (429)',
+          rateLimitWaitedMs,
+          rateLimitBudgetMs,
+        });
         // The caller's deadline ends the wait too: then this answer is the last one.
         if (!(await pause(waitMs, init.signal))) return response;
         await response.body?.cancel().catch(() => undefined);
+        continue;
+      }
+      const last = attempt >= maxAttempts;
+      if (response) {
+        if (!RETRYABLE_STATUS.has(response.status) || last || !repeatable) return response;
+        const waitMs = backoffMs(attempt, baseDelayMs);
+        options.onRetry?.({ method, url, kind: 'error', attempt, maxAttempts, waitMs, status: response.status, reason: `server error (${response.status})` });
+        if (!(await pause(waitMs, init.signal))) return response;
+        await response.body?.cancel().catch(() => undefined);
+        attempt++;
         continue;
       }
       const code = errorCode(failure);
@@ -127,8 +206,9 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       if (code === 'UND_ERR_DESTROYED' || code === 'UND_ERR_CLOSED' || (code !== undefined && PERMANENT.has(code)) || isCertificateFailure(failure)) throw failure;
       if (last || !(repeatable || (code !== undefined && NEVER_SENT.has(code)))) throw failure;
       const waitMs = backoffMs(attempt, baseDelayMs);
-      options.onRetry?.({ method, url, attempt, maxAttempts, waitMs, reason: describeFailure(failure) });
+      options.onRetry?.({ method, url, kind: 'error', attempt, maxAttempts, waitMs, reason: describeFailure(failure) });
       if (!(await pause(waitMs, init.signal))) throw failure;
+      attempt++;
     }
   };
 
@@ -184,10 +264,6 @@ export function backoffMs(attempt: number, baseDelayMs: number): number {
   return Math.round(exp * (0.8 + Math.random() * 0.4));
 }
 
-function reasonFor(status: number): string {
-  return status === 429 ? 'rate limited (429)' : `server error (${status})`;
-}
-
 export function errorCode(error: unknown): string | undefined {
   let e: unknown = error;
   for (let depth = 0; e && depth < 4; depth++) {
@@ -200,6 +276,7 @@ export function errorCode(error: unknown): string | undefined {
 
 export function describeFailure(error: unknown): string {
   if (error instanceof HttpTimeoutError) return `timed out after ${error.timeoutMs} ms`;
+  if (error instanceof RateLimitedError) return `rate-limited: ${error.explanation}`;
   const code = errorCode(error);
   switch (code) {
     case 'ECONNREFUSED':

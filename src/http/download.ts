@@ -6,7 +6,7 @@
  */
 import { EXIT, SsoError, usageError } from '../errors.js';
 import { isLoopbackHost } from './agent.js';
-import { createHttpClient, describeFailure, errorCode, HttpTimeoutError, type FetchLike } from './client.js';
+import { createHttpClient, describeFailure, errorCode, HttpTimeoutError, RateLimitedError, type FetchLike } from './client.js';
 
 export interface DownloadOptions {
   /** Refuse bodies larger than this (checked from Content-Length and while streaming). */
@@ -143,7 +143,12 @@ function transportError(error: unknown, url: URL, deadline: AbortSignal, timeout
   }
   const reason = describeFailure(error);
   return new SsoError('DOWNLOAD_FAILED', `Could not download ${url.href} (${reason}).`, {
-    hint: /CERT|SSL|TLS/i.test(reason) ? "The server's TLS certificate is not trusted; fix the server or the CA bundle (NODE_EXTRA_CA_CERTS)." : 'Check the host name and the network.',
+    hint:
+      error instanceof RateLimitedError
+        ? 'The server is rate-limiting this client; try again later.'
+        : /CERT|SSL|TLS/i.test(reason)
+          ? "The server's TLS certificate is not trusted; fix the server or the CA bundle (NODE_EXTRA_CA_CERTS)."
+          : 'Check the host name and the network.',
     cause: error,
     exit: EXIT.failure,
   });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSharedDispatcher } from '../../src/http/agent.js';
-import { createHttpClient, describeFailure, HttpTimeoutError, rateLimitWaitMs, type RetryNotice } from '../../src/http/client.js';
+import { createHttpClient, describeFailure, HttpTimeoutError, RateLimitedError, rateLimitWaitMs, type RetryNotice } from '../../src/http/client.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
@@ -49,7 +49,7 @@ describe('createHttpClient', () => {
     expect(await r.text()).toBe('ok');
     expect(hits).toBe(3);
     expect(waits).toEqual([2000, 2000]);
-    expect(notices[0]).toMatchObject({ attempt: 1, status: 429, reason: 'rate limited (429)' });
+    expect(notices[0]).toMatchObject({ kind: 'rate-limit', status: 429, reason: 'rate limited (429)', rateLimitWaitedMs: 2000 });
   });
 
   it("honours Auth0's x-ratelimit-reset (epoch seconds) when there is no Retry-After", () => {
@@ -58,12 +58,54 @@ describe('createHttpClient', () => {
     expect(rateLimitWaitMs(headers, now)).toBe(3100);
   });
 
-  it('gives up at once, returning the 429, when the wait asked for is too long', async () => {
+  it('gives up at once, without waiting, when the wait asked for does not fit in the rate-limit budget', async () => {
     handler = (_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end('{}');
-    const { http, waits } = client({ maxWaitMs: 60_000 });
-    expect((await http(`${base}/x`)).status).toBe(429);
+    const { http, waits } = client({ rateLimitBudgetMs: 60_000 });
+    const error = await http(`${base}/x`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect(error).toMatchObject({ askedMs: 3_600_000, leftMs: 60_000, budgetMs: 60_000 });
+    expect((error as RateLimitedError).explanation).toBe("asked to wait 3600 s, more than the 60 s left of the run's 60 s rate-limit budget");
     expect(hits).toBe(1);
     expect(waits).toEqual([]);
+  });
+
+  it('429s have their own time budget: a burst longer than the 5xx attempts is waited out', async () => {
+    handler = (_req, res, n) => (n <= 6 ? res.writeHead(429, { 'retry-after': '1' }).end('{}') : res.writeHead(200).end('ok'));
+    const { http, notices, waits } = client({ maxAttempts: 4 });
+    const r = await http(`${base}/x`);
+    expect(r.status).toBe(200);
+    expect(hits).toBe(7);
+    expect(waits).toEqual([1000, 1000, 1000, 1000, 1000, 1000]);
+    expect(notices.map((n) => [n.kind, n.rateLimitWaitedMs])).toEqual([1, 2, 3, 4, 5, 6].map((i) => ['rate-limit', i * 1000]));
+  });
+
+  it('a 429 is retried even on a POST that creates something (it was not processed)', async () => {
+    handler = (_req, res, n) => (n === 1 ? res.writeHead(429, { 'retry-after': '1' }).end('{}') : res.writeHead(201).end('{}'));
+    const { http } = client();
+    expect((await http(`${base}/api/v2/clients`, { method: 'POST', body: '{}' })).status).toBe(201);
+    expect(hits).toBe(2);
+  });
+
+  it('the budget is shared by all requests of a client, and counts every wait', async () => {
+    handler = (_req, res, n) => (n % 2 === 1 ? res.writeHead(429, { 'retry-after': '2' }).end('{}') : res.writeHead(200).end('ok'));
+    const { http, waits } = client({ rateLimitBudgetMs: 5_000 });
+    expect((await http(`${base}/a`)).status).toBe(200);
+    expect((await http(`${base}/b`)).status).toBe(200);
+    // 4 s used: the third wait of 2 s no longer fits.
+    await expect(http(`${base}/c`)).rejects.toMatchObject({ name: 'RateLimitedError', askedMs: 2000, leftMs: 1000 });
+    expect(waits).toEqual([2000, 2000]);
+  });
+
+  it('a 429 that names no wait backs off; one that asks for none still waits a little', async () => {
+    handler = (_req, res, n) => (n === 1 ? res.writeHead(429).end('{}') : n === 2 ? res.writeHead(429, { 'retry-after': '0' }).end('{}') : res.writeHead(200).end());
+    const { http, waits } = client();
+    expect((await http(`${base}/x`)).status).toBe(200);
+    expect(waits[0]).toBeGreaterThanOrEqual(800);
+    expect(waits[0]).toBeLessThanOrEqual(1200);
+    expect(waits[1]).toBe(500);
   });
 
   it('retries 5xx on reads, with bounded attempts', async () => {

@@ -11,7 +11,7 @@ import type { ClientsClient } from 'auth0/clients';
 import type { SigningClient } from 'auth0/keys/signing';
 import { EXIT, SsoError } from '../../errors.js';
 import type { SecretRegistry } from '../../secrets.js';
-import { describeFailure, errorCode, HttpTimeoutError, isCertificateFailure, type FetchLike } from '../../http/client.js';
+import { describeFailure, errorCode, HttpTimeoutError, isCertificateFailure, RateLimitedError, type FetchLike } from '../../http/client.js';
 import type { Auth0Client, ClientWrite, IdpAdmin, IdpSession, SigningKeyInfo } from '../../core/ports.js';
 import { downloadDocument } from '../../http/download.js';
 import { grantHint } from './scopes.js';
@@ -114,14 +114,20 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
 
     async downloadMetadata(clientId) {
       const url = this.metadataUrl(clientId);
-      const doc = await downloadDocument(url, {
-        maxBytes: METADATA_MAX_BYTES,
-        // The whole download, retries included; each attempt has the client's own deadline.
-        timeoutMs: timeoutMs * 4,
-        accept: 'application/samlmetadata+xml, application/xml, text/xml',
-        fetch: http,
-      });
-      return doc.bytes;
+      try {
+        const doc = await downloadDocument(url, {
+          maxBytes: METADATA_MAX_BYTES,
+          // The whole download, retries included; each attempt has the client's own deadline.
+          timeoutMs: timeoutMs * 4,
+          accept: 'application/samlmetadata+xml, application/xml, text/xml',
+          fetch: http,
+        });
+        return doc.bytes;
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause;
+        if (cause instanceof RateLimitedError) throw rateLimited(conn, 'download the IdP metadata', cause);
+        throw error;
+      }
     },
 
     async signingKeys(): Promise<SigningKeyInfo[]> {
@@ -163,6 +169,7 @@ async function requestToken(conn: Auth0Connection, http: FetchLike, secrets: Sec
   try {
     response = await http(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body });
   } catch (error) {
+    if (error instanceof RateLimitedError) throw rateLimited(conn, 'get a Management API token', error);
     throw unreachable(conn, error);
   }
   const text = await response.text();
@@ -192,11 +199,21 @@ async function requestToken(conn: Auth0Connection, http: FetchLike, secrets: Sec
       },
     );
   }
-  if (response.status === 429) {
-    throw new SsoError('AUTH0_RATE_LIMITED', `Auth0 rate-limited the token request at ${conn.domain}`, { hint: 'Wait a minute and run again.' });
-  }
+  if (response.status === 429) throw rateLimited(conn, 'get a Management API token');
   throw new SsoError('AUTH0_TOKEN_FAILED', `could not get a Management API token from ${url} (HTTP ${response.status})`, {
     hint: response.status === 404 ? `Check ${named('Auth0 domain', conn.origins?.domain)}: ${conn.domain} does not look like an Auth0 tenant.` : 'Run again; if it persists, check https://status.auth0.com.',
+  });
+}
+
+/**
+ * Auth0 kept rate-limiting: the wait it asked for did not fit in the run's rate-limit budget (or
+ * the caller's deadline ended the wait).
+ */
+function rateLimited(conn: Auth0Connection, what: string, error?: RateLimitedError): SsoError {
+  const why = error ? `: ${error.explanation}` : '';
+  return new SsoError('AUTH0_RATE_LIMITED', `Auth0 at ${conn.domain} kept rate-limiting the request to ${what}${why}`, {
+    hint: 'Run again once the limit resets (the run is safe to repeat); SSO_SETUP_RATE_LIMIT_WAIT=SECONDS allows a longer wait. Other jobs using the same Management API application share its limit.',
+    ...(error ? { cause: error, details: error.details } : {}),
   });
 }
 
@@ -250,6 +267,7 @@ export function auth0Error(error: unknown, what: string, conn: Auth0Connection, 
   const body = (error as { body?: unknown }).body as Record<string, unknown> | undefined;
   const message = typeof body?.message === 'string' ? body.message : undefined;
   if (status === undefined) {
+    if (lastFailure instanceof RateLimitedError) return rateLimited(conn, what, lastFailure);
     if (lastFailure instanceof HttpTimeoutError || (error as Error).name === 'ManagementTimeoutError') {
       return new SsoError('AUTH0_TIMEOUT', `Auth0 did not answer in time (${what})`, { hint: 'Run again; sso-setup already retried.', cause: error });
     }
@@ -265,9 +283,7 @@ export function auth0Error(error: unknown, what: string, conn: Auth0Connection, 
   if (status === 401) {
     return new SsoError('AUTH0_UNAUTHORIZED', `Auth0 rejected the Management API token (${what})`, { hint: 'Run again; if it persists, check the application is authorised for the Management API.' });
   }
-  if (status === 429) {
-    return new SsoError('AUTH0_RATE_LIMITED', `Auth0 kept rate-limiting requests (${what})`, { hint: 'Wait a minute and run again; the run is safe to repeat.' });
-  }
+  if (status === 429) return rateLimited(conn, what);
   if (status === 404) return new SsoError('AUTH0_NOT_FOUND', `Auth0 answered 404 (${what})`, { hint: 'Run again: sso-setup re-reads the tenant.' });
   if (status === 400) {
     return new SsoError('AUTH0_INVALID_REQUEST', `Auth0 refused the request to ${what}: ${message ?? 'bad request'}`, {

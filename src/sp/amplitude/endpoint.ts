@@ -3,7 +3,7 @@
  * publishes no such API; the sandbox implements the contract, and so can a proxy or a future API.
  */
 import { SsoError } from '../../errors.js';
-import { describeFailure, type FetchLike } from '../../http/client.js';
+import { describeFailure, RateLimitedError, type FetchLike } from '../../http/client.js';
 import type { EndpointSp, SpTrust } from '../../core/ports.js';
 
 interface SettingsDocument {
@@ -28,6 +28,7 @@ export function createEndpointSp(url: string, token: string, http: FetchLike): E
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
+      if (error instanceof RateLimitedError) throw rateLimited(method, error);
       throw new SsoError('SP_UNREACHABLE', `could not reach the SP settings endpoint ${url}: ${describeFailure(error)}`, {
         hint: 'Check AMPLITUDE_SSO_ENDPOINT and that the endpoint is up; the run is safe to repeat.',
         cause: error,
@@ -41,6 +42,14 @@ export function createEndpointSp(url: string, token: string, http: FetchLike): E
       json = undefined;
     }
     return { status: response.status, json };
+  };
+
+  const rateLimited = (method: string, error?: RateLimitedError): SsoError => {
+    const why = error ? `: ${error.explanation}` : '';
+    return new SsoError('SP_RATE_LIMITED', `the SP settings endpoint ${url} kept rate-limiting ${method} requests${why}`, {
+      hint: 'Run again once the limit resets (the run is safe to repeat); SSO_SETUP_RATE_LIMIT_WAIT=SECONDS allows a longer wait.',
+      ...(error ? { cause: error, details: error.details } : {}),
+    });
   };
 
   const fail = (method: string, status: number, json: Record<string, unknown> | undefined): SsoError => {
@@ -57,6 +66,7 @@ export function createEndpointSp(url: string, token: string, http: FetchLike): E
         details: { spError: err?.code },
       });
     }
+    if (status === 429) return rateLimited(method);
     if (status === 404) {
       return new SsoError('SP_ENDPOINT_NOT_FOUND', `the SP settings endpoint ${url} answered 404 to ${method}`, { hint: 'Check AMPLITUDE_SSO_ENDPOINT.' });
     }
