@@ -142,20 +142,26 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'and for tests: plain http, or https with --tls. Fresh random credentials on every start.',
     )
     .option('--port <n>', 'port of the Auth0 emulator; Amplitude takes the next one (default: any free ports)', parsePort)
-    .option('--env-file <file>', 'write AUTH0_*, AMPLITUDE_* and SANDBOX_USER_* in dotenv format (mode 0600)')
+    .option('--env-file <file>', 'write AUTH0_*, AMPLITUDE_*, SANDBOX_USER_* and SANDBOX_ADMIN_TOKEN in dotenv format (mode 0600)')
     .option('--latency-ms <n>', 'add this latency to every response', parseNonNegativeInt)
     .option('--rate-limit <rate>', "Management API rate limit: 'free' (2/s, Auth0's free tier), 'generous' (default) or N[/BURST] per second")
-    .option('--auth0-faults <spec>', 'inject faults into the Auth0 emulator, e.g. 429=3,5xx=0.1,drop=0.05')
+    .option(
+      '--auth0-faults <spec>',
+      'inject faults into the Auth0 emulator: latency=MS, 429=N (reset=S: seconds they ask to wait), 5xx=N|RATE, drop=N|RATE, method=M|M, path=/P|/P',
+    )
     .option('--amplitude-faults <spec>', 'inject faults into the Amplitude emulator, same syntax')
     .option(
       '--tls',
       'serve https on localhost:PORT with a CA made for this run; the env file adds NODE_EXTRA_CA_CERTS (the CA file) and SANDBOX_TLS=1',
     )
+    .option('--fault-seed <n>', 'seed of the rate-based faults (5xx=0.1, drop=0.05), so a run can be repeated (default 1)', parseNonNegativeInt)
     .addHelpText(
       'after',
       examples([
         'sso-setup sandbox --env-file .env.sandbox',
         'sso-setup sandbox --port 4010 --rate-limit free --json',
+        'sso-setup sandbox --env-file .env.sandbox --auth0-faults 5xx=0.2 --fault-seed 7',
+        'curl -X POST -H "authorization: Bearer $SANDBOX_ADMIN_TOKEN" -d \'{"faults":"429=5"}\' http://$AUTH0_DOMAIN/__sandbox/faults',
         'set -a; . ./.env.sandbox; set +a; sso-setup apply',
         'sso-setup sandbox --tls --env-file .env.tls   # then: set -a; . ./.env.tls; set +a; sso-setup apply',
       ]),

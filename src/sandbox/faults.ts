@@ -2,7 +2,9 @@
  * Fault injection for a sandbox server, so tests and benchmarks can exercise the CLI's timeouts,
  * retries and re-runs: added latency, a burst of 429s, a rate (or a count) of 5xx answers, and
  * dropped connections. Counts (`next…`) are deterministic and meant for tests; rates are for
- * benchmarks and use a seeded generator so a run can be repeated.
+ * benchmarks and use a seeded generator (`--fault-seed`) so a run can be repeated. Faults can be
+ * replaced while the server runs: in process with `set`, from outside with the admin route
+ * (./admin.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -35,20 +37,25 @@ export type FaultDecision =
   | { kind: 'rate-limited'; resetSeconds: number }
   | { kind: 'server-error' };
 
+export const DEFAULT_FAULT_SEED = 1;
+
 export class Faults {
   #opts: FaultOptions = {};
-  #random: () => number = mulberry32(1);
+  #random: () => number = mulberry32(DEFAULT_FAULT_SEED);
+  readonly #defaultSeed: number;
   /** Counts of injected faults, for tests to assert that a fault really happened. */
   readonly injected = { drop: 0, rateLimited: 0, serverError: 0 };
 
-  constructor(opts: FaultOptions = {}) {
+  /** `defaultSeed` seeds the rate-based faults of every `set` that names no seed of its own. */
+  constructor(opts: FaultOptions = {}, defaultSeed = DEFAULT_FAULT_SEED) {
+    this.#defaultSeed = defaultSeed;
     this.set(opts);
   }
 
-  /** Replaces the fault settings (counters restart). */
+  /** Replaces the fault settings (counts restart, the generator is seeded again). */
   set(opts: FaultOptions): void {
-    this.#opts = { ...opts };
-    this.#random = mulberry32(opts.seed ?? 1);
+    this.#opts = { ...opts, seed: opts.seed ?? this.#defaultSeed };
+    this.#random = mulberry32(this.#opts.seed!);
   }
 
   /** Adds to the current settings. */
@@ -120,19 +127,47 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Parses `--fault` style CLI values: `latency=50,429=3,5xx=0.1,drop=0.05`. */
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * Parses the fault syntax of `--auth0-faults`, `--amplitude-faults` and the admin route:
+ * `latency=50,429=3,reset=2,5xx=0.1,drop=0.05,method=POST|PUT,path=/api/v2/clients`. `429`, `5xx`
+ * and `drop` take a count (the next N requests) or, below 1, a rate; `reset` is how many seconds
+ * the 429s ask to wait; `method` and `path` (a prefix) limit which requests are affected. An empty
+ * spec means no faults.
+ */
 export function parseFaultSpec(spec: string): FaultOptions {
   const out: FaultOptions = {};
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [key, raw] = part.split('=', 2) as [string, string | undefined];
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    const raw = eq < 0 ? undefined : part.slice(eq + 1);
+    if (raw === undefined || raw === '') throw new Error(`bad fault '${part}': expected name=value`);
+    if (key === 'method') {
+      const methods = raw.split('|').map((m) => m.toUpperCase());
+      const bad = methods.find((m) => !HTTP_METHODS.has(m));
+      if (bad !== undefined) throw new Error(`bad fault '${part}': ${JSON.stringify(bad)} is not an HTTP method`);
+      out.methods = methods;
+      continue;
+    }
+    if (key === 'path') {
+      const paths = raw.split('|');
+      const bad = paths.find((p) => !p.startsWith('/'));
+      if (bad !== undefined) throw new Error(`bad fault '${part}': a path starts with /`);
+      out.paths = paths;
+      continue;
+    }
     const value = Number(raw);
-    if (raw === undefined || !Number.isFinite(value) || value < 0) throw new Error(`bad fault '${part}': expected name=number`);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(value)) throw new Error(`bad fault '${part}': expected name=number`);
     switch (key) {
       case 'latency':
         out.latencyMs = value;
         break;
       case '429':
         out.burst429 = Math.floor(value);
+        break;
+      case 'reset':
+        out.burst429ResetSeconds = value;
         break;
       case '5xx':
         if (value < 1) out.errorRate = value;
@@ -143,7 +178,7 @@ export function parseFaultSpec(spec: string): FaultOptions {
         else out.nextDrop = Math.floor(value);
         break;
       default:
-        throw new Error(`unknown fault '${key}': use latency, 429, 5xx or drop`);
+        throw new Error(`unknown fault '${key}': use latency, 429, reset, 5xx, drop, method or path`);
     }
   }
   return out;

@@ -2,6 +2,7 @@
  * Small helpers the sandbox servers share: bounded body reading, JSON/HTML/form responses.
  * Plain node:http, no framework, so the emulators answer exactly what we tell them to.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 
@@ -88,4 +89,11 @@ export function requestCookies(req: IncomingMessage): Record<string, string> {
     if (!(name in out)) out[name] = pair.slice(eq + 1).trim();
   }
   return out;
+}
+
+/** Compares a presented secret with the expected one in constant time. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

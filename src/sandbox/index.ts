@@ -2,6 +2,7 @@
  * The built-in sandbox: a local Auth0 tenant and a local Amplitude org on 127.0.0.1, started
  * together. What `sso-setup sandbox` serves, what `demo` runs against, and what the tests use.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,8 @@ export interface SandboxOptions {
    * to a private temporary directory (removed by `close()`) and named in the env as NODE_EXTRA_CA_CERTS.
    */
   tls?: boolean;
+  /** Seed of both emulators' rate-based faults (default 1): `sandbox --fault-seed N`. */
+  faultSeed?: number;
 }
 
 export interface Sandbox {
@@ -36,6 +39,8 @@ export interface Sandbox {
   env: Record<string, string>;
   /** With `tls`: the CA certificate (PEM) and the file it was written to. */
   tls?: { caPem: string; caFile: string };
+  /** Bearer token of both emulators' admin route `/__sandbox/faults` (also `env.SANDBOX_ADMIN_TOKEN`). */
+  adminToken: string;
   close(): Promise<void>;
 }
 
@@ -53,9 +58,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const removeCa = async () => {
     if (tls) await rm(tls.dir, { recursive: true, force: true });
   };
+  const adminToken = `sbx_admin_${randomBytes(24).toString('base64url')}`;
+  const common = { adminToken, ...(opts.faultSeed !== undefined ? { faultSeed: opts.faultSeed } : {}) };
   let auth0: Auth0Emulator;
   try {
     auth0 = await startAuth0Emulator({
+      ...common,
       host,
       ...served,
       port: opts.port ?? 0,
@@ -70,6 +78,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let amplitude: AmplitudeEmulator;
   try {
     amplitude = await startAmplitudeEmulator({
+      ...common,
       host,
       ...served,
       port: opts.port ? opts.port + 1 : 0,
@@ -82,13 +91,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     await removeCa();
     throw error;
   }
-  const env = sandboxEnv(auth0, amplitude);
+  const env = { ...sandboxEnv(auth0, amplitude), SANDBOX_ADMIN_TOKEN: adminToken };
   if (tls) Object.assign(env, { NODE_EXTRA_CA_CERTS: tls.caFile, SANDBOX_TLS: '1' });
   return {
     auth0,
     amplitude,
     env,
     ...(tls ? { tls: { caPem: tls.caPem, caFile: tls.caFile } } : {}),
+    adminToken,
     async close() {
       await Promise.all([auth0.close(), amplitude.close()]);
       await removeCa();

@@ -38,6 +38,10 @@ export interface Auth0EmulatorOptions {
   /** Default `RATE_LIMIT_PRESETS.generous`. */
   rateLimit?: RateLimitSettings;
   faults?: FaultOptions;
+  /** Seed of the rate-based faults whenever faults are set without a seed of their own (default 1). */
+  faultSeed?: number;
+  /** Bearer token of the admin route `/__sandbox/faults` (src/sandbox/admin.ts); no route without one. */
+  adminToken?: string;
   /** Lifetime of Management API tokens, seconds (Auth0's default is 86400). */
   tokenLifetimeSeconds?: number;
   /** Clock for token expiry and certificate dates (tests move it). */
@@ -108,6 +112,10 @@ export interface AmplitudeEmulatorOptions {
   /** Numeric org ID; random when absent. */
   orgId?: string;
   faults?: FaultOptions;
+  /** As for the Auth0 emulator. */
+  faultSeed?: number;
+  /** As for the Auth0 emulator. */
+  adminToken?: string;
   /** Clock for certificate validity, `updatedAt` and session times (assertion times use node-saml's real clock). */
   now?: () => Date;
   /**

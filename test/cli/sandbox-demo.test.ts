@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, baseEnv, spawnCli } from '../helpers/run-cli.js';
-import { removeDir, tempDir } from '../helpers/sandbox.js';
+import { readFaults, removeDir, setFaults, tempDir } from '../helpers/sandbox.js';
 
 import { jest } from '@jest/globals';
 
@@ -51,14 +51,18 @@ describe('demo', () => {
 describe('sandbox', () => {
   it('writes the env file once both servers listen, serves apply, and exits 0 on SIGTERM', async () => {
     const envFile = join(cwd, 'sandbox.env');
-    const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile, '--json'], { cwd, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile, '--json', '--fault-seed', '5'], {
+      cwd,
+      env: baseEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     try {
       const deadline = Date.now() + 20_000;
       while (!stdout.includes('}') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const summary = JSON.parse(stdout) as { auth0: { domain: string }; amplitude: { orgId: string }; envFile: string };
+      const summary = JSON.parse(stdout) as { auth0: { domain: string; url: string }; amplitude: { orgId: string; url: string }; envFile: string; faultsAdmin: string[] };
       expect(summary.envFile).toBe(envFile);
       expect(existsSync(envFile)).toBe(true);
       expect(statSync(envFile).mode & 0o777).toBe(0o600);
@@ -74,17 +78,29 @@ describe('sandbox', () => {
           'AMPLITUDE_SSO_TOKEN',
           'SANDBOX_USER_EMAIL',
           'SANDBOX_USER_PASSWORD',
+          'SANDBOX_ADMIN_TOKEN',
         ].sort(),
       );
       expect(env.AUTH0_DOMAIN).toBe(summary.auth0.domain);
       expect(env.AUTH0_DOMAIN).toMatch(/^127\.0\.0\.1:\d+$/);
       expect(stdout).not.toContain(env.AUTH0_CLIENT_SECRET!);
+      expect(stdout).not.toContain(env.SANDBOX_ADMIN_TOKEN!);
+      expect(summary.faultsAdmin).toEqual([`${summary.auth0.url}/__sandbox/faults`, `${summary.amplitude.url}/__sandbox/faults`]);
+      expect((await readFaults(summary.auth0.url, env.SANDBOX_ADMIN_TOKEN!)).faults).toEqual({ seed: 5 });
 
       const apply = await spawnCli(['apply', '--json'], { cwd, env });
       expect(apply.exitCode).toBe(0);
       const verify = await spawnCli(['verify', '--json'], { cwd, env });
       expect(verify.exitCode).toBe(0);
       expect((JSON.parse(verify.stdout) as { ok: boolean }).ok).toBe(true);
+
+      // Faults set and cleared while it serves, through the admin route and the env file's token.
+      await setFaults(summary.amplitude.url, env.SANDBOX_ADMIN_TOKEN!, '5xx=100,method=GET');
+      const broken = await spawnCli(['verify', '--json'], { cwd, env });
+      expect(broken.exitCode).toBe(1);
+      expect((JSON.parse(broken.stdout) as { checks: { id: string; details?: { code?: string } }[] }).checks.find((c) => c.id === 'sp.trust')?.details?.code).toBe('SP_SERVER_ERROR');
+      await setFaults(summary.amplitude.url, env.SANDBOX_ADMIN_TOKEN!, '');
+      expect((await spawnCli(['verify', '--json'], { cwd, env })).exitCode).toBe(0);
     } finally {
       child.kill('SIGTERM');
     }
@@ -107,6 +123,7 @@ describe('sandbox', () => {
     expect(a.AUTH0_CLIENT_SECRET).not.toBe(b.AUTH0_CLIENT_SECRET);
     expect(a.AMPLITUDE_SSO_TOKEN).not.toBe(b.AMPLITUDE_SSO_TOKEN);
     expect(a.SANDBOX_USER_PASSWORD).not.toBe(b.SANDBOX_USER_PASSWORD);
+    expect(a.SANDBOX_ADMIN_TOKEN).not.toBe(b.SANDBOX_ADMIN_TOKEN);
   });
 
   it('a bad flag value is a usage error', async () => {

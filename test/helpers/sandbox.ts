@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandb
 import { startAuth0Emulator } from '../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator, Auth0EmulatorOptions } from '../../src/sandbox/types.js';
 import { managementApi, managementToken, type Api } from './auth0-api.js';
+import { ADMIN_FAULTS_PATH, type FaultsView } from '../../src/sandbox/admin.js';
 
 /** Starts a sandbox for a test file and stops it afterwards (jest hooks). */
 export function useSandbox(opts: SandboxOptions = {}): () => Sandbox {
@@ -76,4 +77,25 @@ export function markedClients(sandbox: Sandbox): Record<string, unknown>[] {
   return sandbox.auth0.tenant
     .listClients()
     .filter((c) => (c.client_metadata as Record<string, string> | undefined)?.sso_setup === marker);
+}
+
+/**
+ * Sets an emulator's faults through the sandbox admin route (`''` clears them), over HTTP, as an
+ * outside harness would: `baseUrl` is the emulator's (`sb.auth0.baseUrl` or `sb.amplitude.baseUrl`).
+ */
+export async function setFaults(baseUrl: string, adminToken: string, spec: string, seed?: number): Promise<FaultsView> {
+  const res = await fetch(`${baseUrl}${ADMIN_FAULTS_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ faults: spec, ...(seed !== undefined ? { seed } : {}) }),
+  });
+  if (res.status !== 200) throw new Error(`the admin route answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as FaultsView;
+}
+
+/** Reads an emulator's fault settings and injected counts through the admin route. */
+export async function readFaults(baseUrl: string, adminToken: string): Promise<FaultsView> {
+  const res = await fetch(`${baseUrl}${ADMIN_FAULTS_PATH}`, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (res.status !== 200) throw new Error(`the admin route answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as FaultsView;
 }

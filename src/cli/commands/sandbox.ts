@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { parseFaultSpec, type FaultOptions } from '../../sandbox/faults.js';
 import { startSandbox, toDotenv, type Sandbox } from '../../sandbox/index.js';
+import { ADMIN_FAULTS_PATH } from '../../sandbox/admin.js';
 import { RATE_LIMIT_PRESETS, type RateLimitSettings } from '../../sandbox/types.js';
 import type { Context } from '../context.js';
 import { writeFileAtomic } from '../file-store.js';
@@ -14,6 +15,7 @@ export interface SandboxFlags {
   auth0Faults?: string;
   amplitudeFaults?: string;
   tls?: boolean;
+  faultSeed?: number;
 }
 
 /** Starts both emulators, writes the env file, and serves until SIGINT/SIGTERM. */
@@ -29,6 +31,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       ...(auth0Faults ? { auth0Faults } : {}),
       ...(amplitudeFaults ? { amplitudeFaults } : {}),
       ...(flags.tls ? { tls: true } : {}),
+      ...(flags.faultSeed !== undefined ? { faultSeed: flags.faultSeed } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -43,6 +46,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
   // The sandbox's own credentials are throw-away, but treat them like any secret in output.
   ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
   ctx.secrets.add(sandbox.env.AMPLITUDE_SSO_TOKEN);
+  ctx.secrets.add(sandbox.adminToken);
   try {
     let envFile: string | undefined;
     if (flags.envFile) {
@@ -62,6 +66,8 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       },
       user: { email: sandbox.auth0.user.email },
       ...(sandbox.tls ? { tls: { caFile: sandbox.tls.caFile } } : {}),
+      // Set or clear faults while serving (bearer SANDBOX_ADMIN_TOKEN from the env file).
+      faultsAdmin: [`${sandbox.auth0.baseUrl}${ADMIN_FAULTS_PATH}`, `${sandbox.amplitude.baseUrl}${ADMIN_FAULTS_PATH}`],
       ...(envFile ? { envFile } : {}),
     };
     if (ctx.output.json) {
@@ -77,9 +83,10 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
           ...(sandbox.tls
             ? [`TLS: both serve https with a CA made for this run: ${sandbox.tls.caFile} (give it to clients as NODE_EXTRA_CA_CERTS; a node process reads it at start-up only)`]
             : []),
+          `Faults: GET/POST ${summary.faultsAdmin.join(' and ')} (bearer SANDBOX_ADMIN_TOKEN)`,
           envFile
             ? `Credentials written to ${envFile}. Try: set -a; . ${flags.envFile}; set +a; sso-setup apply`
-            : `Pass --env-file FILE to get the credentials (AUTH0_*, AMPLITUDE_*, SANDBOX_USER_*${sandbox.tls ? ', NODE_EXTRA_CA_CERTS, SANDBOX_TLS' : ''}) in dotenv format.`,
+            : `Pass --env-file FILE to get the credentials (AUTH0_*, AMPLITUDE_*, SANDBOX_*${sandbox.tls ? ', NODE_EXTRA_CA_CERTS' : ''}) in dotenv format.`,
           'Serving until Ctrl-C.',
           '',
         ].join('\n'),
@@ -114,7 +121,7 @@ function faults(spec: string | undefined, flag: string, latencyMs: number | unde
     } catch (error) {
       throw new SsoError('USAGE_INVALID_ARGUMENT', `${flag}: ${(error as Error).message}`, {
         exit: EXIT.usage,
-        hint: `e.g. ${flag} latency=50,429=3,5xx=0.1,drop=0.05`,
+        hint: `e.g. ${flag} latency=50,429=3,reset=2,5xx=0.1,drop=0.05,method=POST,path=/api/v2/clients`,
       });
     }
   }

@@ -6,10 +6,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { InMemoryCacheProvider } from '@node-saml/node-saml/lib/in-memory-cache-provider.js';
 import { Faults, dropConnection } from '../faults.js';
-import { BodyTooLargeError, MAX_BODY_BYTES, bearerToken, createSandboxServer, parseForm, readBody, redirect, sendHtml, sendJson, sendText } from '../http-kit.js';
+import { BodyTooLargeError, MAX_BODY_BYTES, bearerToken, createSandboxServer, parseForm, readBody, redirect, sameSecret, sendHtml, sendJson, sendText } from '../http-kit.js';
+import { handleAdminRequest } from '../admin.js';
 import type { AmplitudeEmulator, AmplitudeEmulatorOptions, SpSession, StoredSsoSettings } from '../types.js';
 import { failurePage, homePage, prefersJson, signedInPage, spMetadataXml } from './pages.js';
 import { errorBody, rejection, type Rejection } from './rejection.js';
@@ -39,7 +40,7 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
   const orgId = opts.orgId ?? randomOrgId();
   if (!/^\d{1,18}$/.test(orgId)) throw new Error(`orgId '${orgId}' must be numeric`);
   const now = opts.now ?? (() => new Date());
-  const faults = new Faults(opts.faults ?? {});
+  const faults = new Faults(opts.faults ?? {}, opts.faultSeed);
   const ssoToken = `amp_sso_${randomBytes(32).toString('base64url')}`;
   const cache = new InMemoryCacheProvider({ keyExpirationPeriodMs: 60 * 60 * 1000 });
   const emailPolicy = opts.emailPolicy ?? 'subject';
@@ -72,6 +73,7 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
   server.requestTimeout = 30_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await handleAdminRequest(req, res, { token: opts.adminToken, faults })) return;
     const fault = await faults.decide(req);
     if (fault.kind === 'drop') return dropConnection(res);
     if (fault.kind === 'rate-limited') {
@@ -317,8 +319,3 @@ function randomOrgId(): string {
   return String(randomInt(10 ** (digits - 1), 10 ** digits));
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}

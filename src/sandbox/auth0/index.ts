@@ -8,6 +8,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { handleAdminRequest } from '../admin.js';
 import { Faults, dropConnection } from '../faults.js';
 import { BodyTooLargeError, MAX_BODY_BYTES, createSandboxServer, parseForm, readBody, redirect, requestCookies, sendJson, sendText } from '../http-kit.js';
 import { RATE_LIMIT_PRESETS, type Auth0Emulator, type Auth0EmulatorOptions, type Auth0TenantControl, type ManagementApp } from '../types.js';
@@ -38,7 +39,7 @@ function areaOf(pathname: string): Area {
 export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promise<Auth0Emulator> {
   const host = opts.host ?? '127.0.0.1';
   const now = opts.now ?? (() => new Date());
-  const faults = new Faults(opts.faults ?? {});
+  const faults = new Faults(opts.faults ?? {}, opts.faultSeed);
   const server = createSandboxServer(opts.tls);
   const port = await listen(server, opts.port ?? 0, host);
   // With TLS the tenant is named by a host name its certificate covers (`localhost`).
@@ -62,7 +63,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   const bucket = new TokenBucket(opts.rateLimit ?? RATE_LIMIT_PRESETS.generous, Date.now());
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    serve({ req, res, tenant, idp, bucket, faults }).catch(() => {
+    serve({ req, res, tenant, idp, bucket, faults, adminToken: opts.adminToken }).catch(() => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -117,11 +118,13 @@ interface Serving {
   idp: SamlIdentityProvider;
   bucket: TokenBucket;
   faults: Faults;
+  adminToken: string | undefined;
 }
 
-async function serve({ req, res, tenant, idp, bucket, faults }: Serving): Promise<void> {
+async function serve({ req, res, tenant, idp, bucket, faults, adminToken }: Serving): Promise<void> {
   const url = new URL(req.url ?? '/', `http://${tenant.domain}`);
   const area = areaOf(url.pathname);
+  if (await handleAdminRequest(req, res, { token: adminToken, faults })) return;
 
   const fault = await faults.decide(req);
   if (fault.kind === 'drop') return dropConnection(res);
