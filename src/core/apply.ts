@@ -9,8 +9,9 @@ import { EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { manualUploadSteps } from '../sp/amplitude/manual.js';
-import { desiredClient, planIdp, planSp, type FieldChange, type MetadataSummary } from './plan.js';
-import type { Auth0Client, EndpointSp, FileStore, IdpAdmin, ManualSp, Progress, SpConnector, SpTrust } from './ports.js';
+import { configFingerprint, formatOrigin, judgeMarked, ORIGIN_KEY, originOf, rankMarked } from './overlapping-runs.js';
+import { desiredClient, planIdp, planSp, type DesiredClient, type FieldChange, type MetadataSummary } from './plan.js';
+import type { Auth0Client, ClientWrite, EndpointSp, FileStore, IdpAdmin, ManualSp, Progress, SpConnector, SpTrust } from './ports.js';
 import { describeUpload, uploadRecord, type UploadRecord } from './upload.js';
 
 /** The parts of the metadata checker's report that apply and verify read. */
@@ -64,6 +65,9 @@ export interface ApplyDeps {
   progress: Progress;
   checkMetadata: MetadataChecker;
   now: () => Date;
+  /** Random ID of this run (16 hex digits), recorded in the origin of an application it creates. */
+  runId: string;
+  sleep: (ms: number) => Promise<void>;
 }
 
 export type StepStatus = 'done' | 'unchanged' | 'planned' | 'manual' | 'failed' | 'not-run';
@@ -80,7 +84,13 @@ export interface StepRecord {
 export interface ApplyResult {
   changed: boolean;
   dryRun: boolean;
-  idp: { clientId?: string; action: 'create' | 'update' | 'none'; diff: FieldChange[] };
+  idp: {
+    clientId?: string;
+    action: 'create' | 'update' | 'none';
+    diff: FieldChange[];
+    /** Duplicates this run deleted: its own after an overlapping run created one first, or ones left by such runs. */
+    removedDuplicates?: string[];
+  };
   metadata?: {
     url: string;
     entityId: string | null;
@@ -166,54 +176,128 @@ async function run(
 
   // 2. Read both sides at once.
   step = progress.start('Reading the Auth0 application and the SP settings');
-  const [matches, endpointTrust, nextKey] = await withStep(step, () =>
+  const [matches, firstTrust, nextKey] = await withStep(step, () =>
     allOrFirstError([
       idp.findClientsByMarker(desired.marker.key, desired.marker.value),
       sp.delivery === 'endpoint' ? sp.readTrust(undefined) : Promise.resolve(undefined),
       sp.delivery === 'endpoint' ? nextSigningCertificate(idp, session.scopes, progress) : Promise.resolve(undefined),
     ] as const),
   );
-  if (matches.length > 1) {
+  const found = judgeMarked(matches);
+  if (found.kind === 'ambiguous') {
     step.fail();
-    throw duplicateApplications(desired.marker, matches);
+    throw duplicateApplications(desired.marker, found.clients, found.reason);
   }
-  let client: Auth0Client | undefined = matches[0];
-  step.done(client ? `Found Auth0 application "${client.name}" (${client.client_id})` : 'No Auth0 application for this org yet');
+  let client: Auth0Client | undefined = found.kind === 'one' ? found.client : found.kind === 'race' ? found.winner : undefined;
+  const extra = found.kind === 'race' ? ` and ${found.duplicates.length} duplicate(s) left by overlapping runs` : '';
+  step.done(client ? `Found Auth0 application "${client.name}" (${client.client_id})${extra}` : 'No Auth0 application for this org yet');
+
+  const run: RunState = { config, deps, opts, record, steps, scopes: session.scopes, desired, nextKey, removed: [], wrote: false, undeletable: [] };
+  if (found.kind === 'race') await removeRaceDuplicates(run, found.winner, found.duplicates);
+
+  // 3-5 for the application to keep; then, if this run changed anything, make sure it is still the
+  // one to keep (an overlapping run may have created an earlier one), else converge on that one.
+  let trust = firstTrust;
+  for (let round = 1; ; round++) {
+    const result = await converge(run, client, trust);
+    if (opts.dryRun || !run.wrote) return finish(result, run);
+    const confirmed = await confirmKept(run, result.idp.clientId!);
+    if (confirmed === undefined) return finish(result, run);
+    if (round >= MAX_ROUNDS) {
+      throw new SsoError(
+        'AUTH0_DUPLICATE_APPLICATION',
+        `the applications carrying ${desired.marker.key}=${desired.marker.value} kept changing while this run converged (${round} rounds)`,
+        { hint: 'Another process keeps creating or deleting them; stop it, then run again.' },
+      );
+    }
+    client = confirmed;
+    trust = sp.delivery === 'endpoint' ? await sp.readTrust(undefined) : undefined;
+  }
+}
+
+/** Rounds of "deliver, then check it is still the application to keep" before giving up (each needs a newly created earlier one). */
+const MAX_ROUNDS = 3;
+
+interface RunState {
+  config: ResolvedConfig;
+  deps: ApplyDeps;
+  opts: { dryRun: boolean };
+  record: (s: StepRecord) => void;
+  steps: StepRecord[];
+  scopes: string[];
+  desired: DesiredClient;
+  nextKey: { sha256: string; pem: string } | undefined;
+  /** Duplicates this run deleted (its own, after losing a race, or left by earlier overlapping runs). */
+  removed: string[];
+  /** Whether this run changed anything (then it checks at the end that its application is still the one). */
+  wrote: boolean;
+  /** Applications this run made but may not delete (the token lacks delete:clients). */
+  undeletable: string[];
+}
+
+function finish(result: ApplyResult, run: RunState): ApplyResult {
+  if (run.removed.length) result.idp.removedDuplicates = [...run.removed];
+  result.changed = !run.opts.dryRun && run.steps.some((s) => s.status === 'done' && s.id !== 'idp.token' && s.id !== 'idp.metadata');
+  return result;
+}
+
+/** The Auth0 application (create or update), its metadata, and the SP: one pass for `client` (undefined: create one). */
+async function converge(run: RunState, found: Auth0Client | undefined, trust: SpTrust | undefined): Promise<ApplyResult> {
+  const { config, deps, opts, record, desired } = run;
+  const { idp, sp, progress } = deps;
+  let client = found;
 
   // 3. The Auth0 application.
-  const idpPlan = planIdp(desired, client);
-  const idpTitle = idpPlan.action === 'create' ? `Create Auth0 application "${desired.name}"` : 'Update the Auth0 application';
-  if (opts.dryRun || idpPlan.action === 'none') {
-    record({
-      id: 'idp.client',
-      title: idpPlan.action === 'none' ? 'Create or update the Auth0 application' : idpTitle,
-      status: idpPlan.action === 'none' ? 'unchanged' : 'planned',
-      automated: true,
-      ...(idpPlan.action === 'none' ? { detail: 'already as configured' } : {}),
-    });
-  } else {
-    record({ id: 'idp.client', title: idpTitle, status: 'planned', automated: true });
-    if (idpPlan.action === 'create') {
-      requireScopes(session.scopes, [SCOPES.createClients], 'create the application');
-      step = progress.start(`Creating Auth0 application "${desired.name}" with the SAML2 addon`);
-      client = await withStep(step, () => idp.createClient(idpPlan.body));
-      step.done(`Created Auth0 application "${client.name}" (${client.client_id}) with the SAML2 addon`);
+  let idpPlan = planIdp(desired, client);
+  let idpOutcome: { action: 'create' | 'update' | 'none'; diff: FieldChange[] } | undefined;
+  if (idpPlan.action === 'create' && !opts.dryRun) {
+    const { body, changes } = idpPlan;
+    const title = `Create Auth0 application "${desired.name}"`;
+    record({ id: 'idp.client', title, status: 'planned', automated: true });
+    requireScopes(run.scopes, [SCOPES.createClients], 'create the application');
+    const step = progress.start(`Creating Auth0 application "${desired.name}" with the SAML2 addon`);
+    const created = await withStep(step, () => createOwnApplication(run, body));
+    if (created) step.done(`Created Auth0 application "${created.name}" (${created.client_id}) with the SAML2 addon`);
+    else step.skip('Another sso-setup run created the application meanwhile');
+    client = await settleAfterCreate(run, created);
+    if (created && client.client_id === created.client_id) {
+      record({ id: 'idp.client', title, status: 'done', automated: true, detail: client.client_id });
+      idpOutcome = { action: 'create', diff: changes };
     } else {
-      requireScopes(session.scopes, [SCOPES.updateClients], 'update the application');
-      step = progress.start(`Updating ${idpPlan.changes.map((c) => c.field).join(', ')}`);
-      client = await withStep(step, () => idp.updateClient(idpPlan.clientId, idpPlan.patch));
-      step.done(`Updated the Auth0 application: ${idpPlan.changes.map((c) => c.field).join(', ')}`);
+      // An overlapping run's application is the one: carry on as if this run had found it.
+      idpPlan = planIdp(desired, client);
     }
-    record({ id: 'idp.client', title: idpTitle, status: 'done', automated: true, detail: client.client_id });
+  }
+  if (!idpOutcome) {
+    const title = idpPlan.action === 'create' ? `Create Auth0 application "${desired.name}"` : idpPlan.action === 'update' ? 'Update the Auth0 application' : 'Create or update the Auth0 application';
+    if (opts.dryRun || idpPlan.action !== 'update') {
+      record({
+        id: 'idp.client',
+        title,
+        status: idpPlan.action === 'none' ? 'unchanged' : 'planned',
+        automated: true,
+        ...(idpPlan.action === 'none' ? { detail: 'already as configured' } : {}),
+      });
+    } else {
+      const update = idpPlan;
+      record({ id: 'idp.client', title, status: 'planned', automated: true });
+      requireScopes(run.scopes, [SCOPES.updateClients], 'update the application');
+      const step = progress.start(`Updating ${update.changes.map((c) => c.field).join(', ')}`);
+      client = await withStep(step, () => deps.idp.updateClient(update.clientId, update.patch));
+      run.wrote = true;
+      step.done(`Updated the Auth0 application: ${update.changes.map((c) => c.field).join(', ')}`);
+      record({ id: 'idp.client', title, status: 'done', automated: true, detail: client.client_id });
+    }
+    idpOutcome = { action: idpPlan.action, diff: idpPlan.changes };
   }
 
   const clientId = client?.client_id;
   const result: ApplyResult = {
-    changed: !opts.dryRun && idpPlan.action !== 'none',
+    changed: false,
     dryRun: opts.dryRun,
-    idp: { ...(clientId ? { clientId } : {}), action: idpPlan.action, diff: idpPlan.changes },
+    idp: { ...(clientId ? { clientId } : {}), ...idpOutcome },
     sp: { delivery: sp.delivery, action: 'pending', target: sp.target, diff: [] },
-    steps,
+    steps: run.steps,
   };
 
   // 4. IdP metadata: only once the application exists (a dry run of a first setup stops here).
@@ -222,7 +306,7 @@ async function run(
   if (clientId) {
     record({ id: 'idp.metadata', title: 'Download and check the IdP metadata', status: 'planned', automated: true });
     const url = idp.metadataUrl(clientId);
-    step = progress.start(`Downloading and checking ${url}`);
+    const step = progress.start(`Downloading and checking ${url}`);
     const bytes = await withStep(step, () => idp.downloadMetadata(clientId));
     const verdict = await withStep(step, () => checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30));
     if (!verdict.valid) {
@@ -238,7 +322,7 @@ async function run(
       entityId: verdict.entityId ?? '',
       ssoUrl,
       certificates: verdict.certificates.map((c) => c.sha256),
-      ...(nextKey ? { additional: [nextKey] } : {}),
+      ...(run.nextKey ? { additional: [run.nextKey] } : {}),
     };
     metadataXml = new TextDecoder().decode(bytes);
     step.done(`IdP metadata valid: ${summary.entityId}, certificate ${shortFingerprint(summary.certificates[0])}`);
@@ -248,25 +332,21 @@ async function run(
 
   // 5. The SP.
   if (sp.delivery === 'endpoint') {
-    await deliverToEndpoint(sp as EndpointSp, endpointTrust!, summary, metadataXml, opts, deps, result, record);
+    await deliverToEndpoint(sp as EndpointSp, trust!, summary, metadataXml, run, result);
   } else {
-    await handOver(config, client, sp as ManualSp, summary, metadataXml, opts, deps, result, record, session.scopes);
+    await handOver(client, sp as ManualSp, summary, metadataXml, run, result);
   }
-
-  result.changed = !opts.dryRun && steps.some((s) => s.status === 'done' && s.id !== 'idp.token' && s.id !== 'idp.metadata');
   return result;
 }
-
 async function deliverToEndpoint(
   sp: EndpointSp,
   trust: SpTrust,
   summary: MetadataSummary | undefined,
   metadataXml: string | undefined,
-  opts: { dryRun: boolean },
-  deps: ApplyDeps,
+  run: RunState,
   result: ApplyResult,
-  record: (s: StepRecord) => void,
 ): Promise<void> {
+  const { opts, deps, record } = run;
   const title = 'Push the metadata to the SP settings endpoint';
   const plan = planSp(trust, summary);
   result.sp = { delivery: 'endpoint', action: plan.action, target: sp.target, diff: plan.changes };
@@ -281,6 +361,7 @@ async function deliverToEndpoint(
   record({ id: 'sp.deliver', title, status: 'planned', automated: true });
   const step = deps.progress.start(`Uploading the metadata to ${sp.target}`);
   await withStep(step, () => sp.upload(metadataXml, (summary.additional ?? []).map((c) => c.pem)));
+  run.wrote = true;
   // Read back: the SP must hold exactly the certificate the IdP signs with.
   const readBack = await withStep(step, () => sp.readTrust(undefined));
   const expected = summary.certificates[0];
@@ -296,17 +377,14 @@ async function deliverToEndpoint(
 }
 
 async function handOver(
-  config: ResolvedConfig,
   client: Auth0Client | undefined,
   sp: ManualSp,
   summary: MetadataSummary | undefined,
   metadataXml: string | undefined,
-  opts: { dryRun: boolean },
-  deps: ApplyDeps,
+  run: RunState,
   result: ApplyResult,
-  record: (s: StepRecord) => void,
-  scopes: string[],
 ): Promise<void> {
+  const { config, opts, deps, record, scopes } = run;
   const file = sp.target;
   const path = deps.files.resolve(file);
   const trust = await sp.readTrust(client);
@@ -344,6 +422,7 @@ async function handOver(
     // Same bytes already on disk: nothing to write.
   } else {
     await withStep(step, () => deps.files.write(file, metadataXml));
+    run.wrote = true;
   }
   const cert = summary.certificates[0]!;
   if (upload?.certificate !== cert) {
@@ -353,12 +432,165 @@ async function handOver(
     await withStep(step, () => deps.idp.updateClient(client.client_id, { client_metadata: sp.handOverRecord(cert, at) }));
     upload = { status: 'handed-over', certificate: cert, handedOverAt: at.toISOString() };
     result.sp.upload = upload;
+    run.wrote = true;
   }
   step.done(`Saved the IdP metadata to ${path}`);
   record({ id: 'sp.deliver', title: saveTitle, status: 'done', automated: true, detail: path });
   personStep(upload);
   if (result.metadata) result.metadata.file = path;
 }
+
+/**
+ * Creates the application with an origin record naming this run. When Auth0 answers a create with
+ * a 5xx, a dropped connection or a timeout, the create may or may not have landed: the marked
+ * applications are listed again, and only when none carries this run's ID is the create repeated
+ * (at most CREATE_ATTEMPTS in all). Returns undefined when, meanwhile, another run created one.
+ */
+async function createOwnApplication(run: RunState, body: ClientWrite): Promise<Auth0Client | undefined> {
+  const { deps, desired } = run;
+  const origin = formatOrigin({ createdAt: deps.now().toISOString(), config: configFingerprint(body), run: deps.runId });
+  const withOrigin: ClientWrite = { ...body, client_metadata: { ...body.client_metadata, [ORIGIN_KEY]: origin } };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await deps.idp.createClient(withOrigin);
+      run.wrote = true;
+      return created;
+    } catch (error) {
+      if (!(error instanceof SsoError) || !OUTCOME_UNKNOWN.has(error.code) || attempt >= CREATE_ATTEMPTS) throw error;
+      deps.progress.info(`Auth0 did not confirm the create (${error.message}); listing the applications to see whether it was made.`);
+      const seen = await deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+      const own = seen.find((c) => originOf(c)?.run === deps.runId);
+      if (own) {
+        run.wrote = true;
+        deps.progress.info(`It was: going on with "${own.name}" (${own.client_id}).`);
+        return own;
+      }
+      if (seen.length) return undefined;
+      const waitMs = 1000 * attempt;
+      deps.progress.info(`It was not: nothing carries ${desired.marker.key}=${desired.marker.value}; creating it again in ${waitMs / 1000} s.`);
+      await deps.sleep(waitMs);
+    }
+  }
+}
+
+/** Creates in all, first included, when Auth0 does not confirm them. */
+const CREATE_ATTEMPTS = 3;
+/** Errors after which a create may have landed or not (a 4xx, a 429 or a refused connection tell that it did not). */
+const OUTCOME_UNKNOWN = new Set(['AUTH0_SERVER_ERROR', 'AUTH0_TIMEOUT', 'AUTH0_UNREACHABLE']);
+
+/**
+ * Right after a create: list the marked applications again and keep the first by the ranking of
+ * ./overlapping-runs.ts. When it is another run's, this run deletes what it created, and only that.
+ */
+async function settleAfterCreate(run: RunState, created: Auth0Client | undefined): Promise<Auth0Client> {
+  const { deps, desired } = run;
+  let seen = await deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+  if (created && !seen.some((c) => c.client_id === created.client_id)) {
+    // Not listed yet, or deleted meanwhile by a run that found an earlier one: ask for it by ID.
+    const again = await deps.idp.getClient(created.client_id);
+    if (again?.client_metadata?.[desired.marker.key] === desired.marker.value) seen = [...seen, again];
+  }
+  const { keep, extras, ambiguous } = chooseKept(run, seen);
+  if (created && keep && keep.client_id !== created.client_id) {
+    deps.progress.info(`Another sso-setup run created "${keep.name}" (${keep.client_id}) at the same time, and first: this run deletes the one it made and goes on with that one.`);
+  }
+  return settle(run, keep, extras, undefined, ambiguous);
+}
+
+/**
+ * At the end of a run that changed something: is `clientId` still the application to keep?
+ * Undefined when it is; otherwise the one to converge on now (this run's own extras deleted).
+ */
+async function confirmKept(run: RunState, clientId: string): Promise<Auth0Client | undefined> {
+  const { deps, desired } = run;
+  const seen = await deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+  const { keep, extras, ambiguous } = chooseKept(run, seen);
+  if (keep && keep.client_id !== clientId) {
+    deps.progress.info(`Another sso-setup run created "${keep.name}" (${keep.client_id}) before this one: delivering that application instead.`);
+  }
+  const kept = await settle(run, keep, extras, clientId, ambiguous);
+  return kept.client_id === clientId ? undefined : kept;
+}
+
+/**
+ * The application to keep among those listed, by the ranking every run uses, and this run's own
+ * applications that are not it. Duplicates that nothing proves come from overlapping runs are left
+ * to a person (`ambiguous`).
+ */
+function chooseKept(run: RunState, seen: Auth0Client[]): { keep: Auth0Client | undefined; extras: Auth0Client[]; ambiguous?: { clients: Auth0Client[]; reason: string } } {
+  // Own applications this run could not delete (no scope) are left out: they were reported once.
+  const listed = seen.filter((c) => !run.undeletable.includes(c.client_id));
+  const own = listed.filter((c) => originOf(c)?.run === run.deps.runId);
+  const judged = judgeMarked(listed.filter((c) => !own.includes(c)));
+  if (judged.kind === 'ambiguous') return { keep: undefined, extras: own, ambiguous: judged };
+  const keep = rankMarked([...(judged.kind === 'one' ? [judged.client] : judged.kind === 'race' ? [judged.winner] : []), ...own])[0];
+  return { keep, extras: own.filter((c) => c !== keep) };
+}
+
+/** Deletes this run's extras, then returns the application to keep (or says why there is none). */
+async function settle(run: RunState, keep: Auth0Client | undefined, extras: Auth0Client[], using?: string, ambiguous?: { clients: Auth0Client[]; reason: string }): Promise<Auth0Client> {
+  for (const extra of extras) await deleteOwn(run, extra);
+  if (ambiguous) throw duplicateApplications(run.desired.marker, ambiguous.clients, ambiguous.reason);
+  if (!keep) {
+    throw new SsoError(
+      'AUTH0_APPLICATION_DELETED',
+      `the Auth0 application${using ? ` ${using}` : ''} was deleted (or lost its marker) while this run was using it, and none carries ${run.desired.marker.key}=${run.desired.marker.value} now`,
+      { hint: 'A `sso-setup destroy` or a person removed it. Run apply again to set SSO up again (or destroy again to finish removing it).' },
+    );
+  }
+  return keep;
+}
+
+/** Deletes an application this run created (it lost to an earlier one). */
+async function deleteOwn(run: RunState, client: Auth0Client): Promise<void> {
+  const { deps, scopes } = run;
+  if (scopes.length && !scopes.includes(SCOPES.deleteClients)) {
+    deps.progress.warn(
+      `"${client.name}" (${client.client_id}), made by this run, duplicates an application another run made first, and this token lacks ${SCOPES.deleteClients} to delete it; the next run with that scope removes it, or delete it in the Auth0 dashboard.`,
+    );
+    run.record({ id: 'idp.duplicates', title: `Delete the duplicate application ${client.client_id}`, status: 'manual', automated: false, detail: `needs ${SCOPES.deleteClients}, or delete it in the Auth0 dashboard` });
+    run.undeletable.push(client.client_id);
+    return;
+  }
+  const step = deps.progress.start(`Deleting "${client.name}" (${client.client_id}), made by this run at the same time as another`);
+  await withStep(step, () => deps.idp.deleteClient(client.client_id));
+  step.done(`Deleted the duplicate "${client.name}" (${client.client_id}) this run made`);
+  run.removed.push(client.client_id);
+  run.wrote = true;
+  run.record({ id: 'idp.duplicates', title: `Delete the duplicate application(s) made at the same time as another run`, status: 'done', automated: true, detail: run.removed.join(', ') });
+}
+
+/**
+ * Found at the start: duplicates provably left by overlapping runs (a racer killed before it
+ * deleted its own). Deleted, unless this is a dry run or the token may not delete; either way the
+ * run goes on with the one to keep.
+ */
+async function removeRaceDuplicates(run: RunState, winner: Auth0Client, duplicates: Auth0Client[]): Promise<void> {
+  const { deps, opts, scopes, record } = run;
+  const list = duplicates.map((c) => c.client_id).join(', ');
+  const title = `Delete ${duplicates.length} duplicate application(s) left by overlapping runs (keeping ${winner.client_id})`;
+  if (opts.dryRun) {
+    record({ id: 'idp.duplicates', title, status: 'planned', automated: true, detail: list });
+    return;
+  }
+  if (scopes.length && !scopes.includes(SCOPES.deleteClients)) {
+    deps.progress.warn(
+      `Overlapping runs left duplicates of "${winner.name}" (${winner.client_id}): ${list}; this token lacks ${SCOPES.deleteClients} to delete them. Going on with ${winner.client_id}.`,
+    );
+    record({ id: 'idp.duplicates', title, status: 'manual', automated: false, detail: `needs ${SCOPES.deleteClients}, or delete ${list} in the Auth0 dashboard` });
+    return;
+  }
+  record({ id: 'idp.duplicates', title, status: 'planned', automated: true, detail: list });
+  for (const dup of duplicates) {
+    const step = deps.progress.start(`Deleting "${dup.name}" (${dup.client_id}), a duplicate left by overlapping runs`);
+    await withStep(step, () => deps.idp.deleteClient(dup.client_id));
+    step.done(`Deleted the duplicate "${dup.name}" (${dup.client_id}) left by overlapping runs; keeping ${winner.client_id}`);
+    run.removed.push(dup.client_id);
+  }
+  run.wrote = true;
+  record({ id: 'idp.duplicates', title, status: 'done', automated: true, detail: list });
+}
+
 
 /**
  * Auth0's queued next signing certificate, for the SP to trust ahead of a rotation. Optional: without
@@ -381,11 +613,15 @@ async function nextSigningCertificate(idp: IdpAdmin, scopes: string[], progress:
 }
 
 /** More than one application carries our marker: sso-setup cannot tell which one is its own. */
-export function duplicateApplications(marker: { key: string; value: string }, matches: Auth0Client[]): SsoError {
+/** Several marked applications that nothing proves are duplicates left by overlapping runs: a person decides. */
+export function duplicateApplications(marker: { key: string; value: string }, clients: Auth0Client[], reason: string): SsoError {
   return new SsoError(
     'AUTH0_DUPLICATE_APPLICATION',
-    `${matches.length} Auth0 applications carry the marker ${marker.key}=${marker.value}: ${matches.map((c) => `${c.name} (${c.client_id})`).join(', ')}`,
-    { hint: `Delete the extra application(s) in Auth0, or remove '${marker.key}' from their Metadata, then run again.` },
+    `${clients.length} Auth0 applications carry the marker ${marker.key}=${marker.value}: ${clients.map((c) => `${c.name} (${c.client_id})`).join(', ')}; ${reason}, so sso-setup cannot tell which to keep`,
+    {
+      hint: `Delete the extra application(s) in Auth0, or remove '${marker.key}' and '${ORIGIN_KEY}' from their Metadata, then run again.`,
+      details: { clientIds: clients.map((c) => c.client_id) },
+    },
   );
 }
 

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
 import { SCOPES } from '../idp/auth0/scopes.js';
 import { checkTenantMetadata, duplicateApplications, requireScopes, shortFingerprint, type MetadataChecker } from './apply.js';
+import { judgeMarked } from './overlapping-runs.js';
 import { desiredClient } from './plan.js';
 import type { IdpAdmin, ManualSp } from './ports.js';
 import { day, uploadRecord, type UploadRecord } from './upload.js';
@@ -35,9 +36,10 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
   const session = await idp.connect();
   requireScopes(session.scopes, [SCOPES.readClients, SCOPES.updateClients], 'record the confirmation');
 
-  const matches = await idp.findClientsByMarker(desired.marker.key, desired.marker.value);
-  if (matches.length > 1) throw duplicateApplications(desired.marker, matches);
-  const client = matches[0];
+  const marked = judgeMarked(await idp.findClientsByMarker(desired.marker.key, desired.marker.value));
+  if (marked.kind === 'ambiguous') throw duplicateApplications(desired.marker, marked.clients, marked.reason);
+  // Duplicates left by overlapping apply runs: the record belongs on the one apply keeps.
+  const client = marked.kind === 'one' ? marked.client : marked.kind === 'race' ? marked.winner : undefined;
   const record = uploadRecord(await sp.readTrust(client));
   if (!client || !record) {
     throw new SsoError('UPLOAD_NOTHING_HANDED_OVER', `nothing was handed over for upload to Amplitude org ${config.amplitude.orgId}${client ? '' : ' (no Auth0 application for it yet)'}`, {

@@ -1,11 +1,13 @@
 /**
  * Undoing a setup: SSO is disabled at the SP first (so nobody is sent to an IdP application that
- * is about to disappear), then the Auth0 application(s) carrying our marker are deleted. Safe to
- * repeat: both steps are idempotent.
+ * is about to disappear), then the Auth0 application(s) carrying our marker are deleted, then the
+ * marked applications are listed once more to catch one an overlapping `apply` made meanwhile.
+ * Safe to repeat: every step is idempotent.
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { MARKER_KEY, markerValue } from '../idp/auth0/saml-addon.js';
 import { SCOPES } from '../idp/auth0/scopes.js';
+import { SsoError } from '../errors.js';
 import { requireScopes } from './apply.js';
 import type { Auth0Client, EndpointSp, IdpAdmin, Progress, SpConnector } from './ports.js';
 
@@ -56,6 +58,17 @@ export async function destroySetup(
     step.done(`Deleted Auth0 application "${client.name}" (${client.client_id})`);
     result.idp.deleted.push({ clientId: client.client_id, name: client.name });
     result.changed = true;
+  }
+  // An apply running meanwhile may have created one after the listing (and pushed it to the SP):
+  // then this destroy is not complete, and says so rather than report success.
+  const marker = markerValue(config.amplitude);
+  const created = (await deps.idp.findClientsByMarker(MARKER_KEY, marker)).filter((c) => !targets.clients.some((t) => t.client_id === c.client_id));
+  if (created.length) {
+    throw new SsoError(
+      'DESTROY_INCOMPLETE',
+      `while destroy ran, ${created.map((c) => `"${c.name}" (${c.client_id})`).join(', ')} was created with the marker ${MARKER_KEY}=${marker} (an overlapping apply?)`,
+      { hint: 'Stop the job that runs apply, then run destroy again.', details: { deleted: result.idp.deleted, created: created.map((c) => c.client_id) } },
+    );
   }
   return result;
 }

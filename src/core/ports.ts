@@ -48,6 +48,7 @@ export interface IdpAdmin {
   getClient(clientId: string): Promise<Auth0Client | undefined>;
   createClient(body: ClientWrite): Promise<Auth0Client>;
   updateClient(clientId: string, patch: ClientWrite): Promise<Auth0Client>;
+  /** Deletes the client; one that is already gone is not an error. */
   deleteClient(clientId: string): Promise<void>;
   /** `/samlp/metadata/{client_id}` URL. */
   metadataUrl(clientId: string): string;

@@ -11,6 +11,7 @@ import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import type { WebLoginResult } from '../login/web-login.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from './apply.js';
+import { judgeMarked, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp } from './plan.js';
 import type { Auth0Client, IdpAdmin, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
 import { day, uploadRecord } from './upload.js';
@@ -75,7 +76,8 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
     canRead(SCOPES.readClients) ? settle(deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value)) : undefined,
     canRead(SCOPES.readSigningKeys) ? settle(deps.idp.signingKeys()) : undefined,
   ]);
-  const client = clients?.ok ? clients.value[0] : undefined;
+  // With duplicates left by overlapping apply runs, the checks judge the one apply keeps.
+  const client = clients?.ok ? rankMarked(clients.value)[0] : undefined;
 
   const metadataPromise = client
     ? settle(
@@ -148,18 +150,35 @@ export function judgeClient(
   if (!connected) return skipped(id, 'needs a Management API token (see credentials)');
   if (!canRead || !clients) return skipped(id, `needs the ${SCOPES.readClients} scope`);
   if (!clients.ok) return failed(id, clients.error);
-  if (clients.value.length === 0) {
+  const marked = judgeMarked(clients.value);
+  if (marked.kind === 'none') {
     return { id, status: 'fail', message: `no Auth0 application carries ${marker.key}=${marker.value}`, hint: 'Run `sso-setup apply` (or `sso-setup init`) to create it.' };
   }
-  if (clients.value.length > 1) {
+  if (marked.kind === 'ambiguous') {
     return {
       id,
       status: 'fail',
-      message: `${clients.value.length} Auth0 applications carry ${marker.key}=${marker.value}: ${clients.value.map((c) => c.client_id).join(', ')}`,
+      message: `${marked.clients.length} Auth0 applications carry ${marker.key}=${marker.value}: ${marked.clients.map((c) => c.client_id).join(', ')}; ${marked.reason}`,
       hint: `Delete the extra ones, or remove '${marker.key}' from their Metadata.`,
+      details: { code: 'AUTH0_DUPLICATE_APPLICATION', clientIds: marked.clients.map((c) => c.client_id) },
     };
   }
-  const client = clients.value[0]!;
+  const judged = judgeOneClient(config, marked.kind === 'one' ? marked.client : marked.winner);
+  if (marked.kind === 'one') return judged;
+  // Duplicates provably left by overlapping apply runs: SSO works through the one apply keeps.
+  const duplicates = marked.duplicates.map((c) => c.client_id);
+  const note = `${duplicates.length} duplicate(s) left by overlapping apply runs (${duplicates.join(', ')}); the next apply deletes them`;
+  return {
+    ...judged,
+    status: judged.status === 'pass' ? 'warn' : judged.status,
+    message: `${judged.message}; ${note}`,
+    ...(judged.hint ? {} : { hint: 'Run `sso-setup apply` to delete the duplicates.' }),
+    details: { ...judged.details, duplicates },
+  };
+}
+
+function judgeOneClient(config: ResolvedConfig, client: Auth0Client): CheckResult {
+  const id: CheckId = 'idp.client';
   const samlp = client.addons?.samlp;
   const problems: string[] = [];
   const warnings: string[] = [];

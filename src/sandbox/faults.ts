@@ -23,6 +23,11 @@ export interface FaultOptions {
   nextDrop?: number;
   /** Fraction (0..1) of matching requests dropped. */
   dropRate?: number;
+  /**
+   * The next N matching requests are carried out, but their answer is lost (the connection is
+   * dropped instead): a create that landed although the client saw a failure.
+   */
+  nextLost?: number;
   /** Only requests whose path starts with one of these are affected (default: all). */
   paths?: string[];
   /** Only these methods are affected (default: all). */
@@ -34,6 +39,7 @@ export interface FaultOptions {
 export type FaultDecision =
   | { kind: 'none' }
   | { kind: 'drop' }
+  | { kind: 'lost' }
   | { kind: 'rate-limited'; resetSeconds: number }
   | { kind: 'server-error' };
 
@@ -44,7 +50,7 @@ export class Faults {
   #random: () => number = mulberry32(DEFAULT_FAULT_SEED);
   readonly #defaultSeed: number;
   /** Counts of injected faults, for tests to assert that a fault really happened. */
-  readonly injected = { drop: 0, rateLimited: 0, serverError: 0 };
+  readonly injected = { drop: 0, rateLimited: 0, serverError: 0, lost: 0 };
 
   /** `defaultSeed` seeds the rate-based faults of every `set` that names no seed of its own. */
   constructor(opts: FaultOptions = {}, defaultSeed = DEFAULT_FAULT_SEED) {
@@ -81,6 +87,11 @@ export class Faults {
       this.injected.drop++;
       return { kind: 'drop' };
     }
+    if (o.nextLost && o.nextLost > 0) {
+      o.nextLost--;
+      this.injected.lost++;
+      return { kind: 'lost' };
+    }
     if (o.burst429 && o.burst429 > 0) {
       o.burst429--;
       this.injected.rateLimited++;
@@ -111,6 +122,16 @@ export class Faults {
   }
 }
 
+/** Lets the request be handled, but destroys the connection instead of sending the answer. */
+export function loseAnswer(res: ServerResponse): void {
+  const drop = () => {
+    res.socket?.destroy();
+    return res;
+  };
+  res.writeHead = drop as unknown as ServerResponse['writeHead'];
+  res.end = drop as unknown as ServerResponse['end'];
+}
+
 /** Destroys the socket without an HTTP answer, as a dropped connection looks to a client. */
 export function dropConnection(res: ServerResponse): void {
   res.socket?.destroy();
@@ -131,9 +152,10 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 
 /**
  * Parses the fault syntax of `--auth0-faults`, `--amplitude-faults` and the admin route:
- * `latency=50,429=3,reset=2,5xx=0.1,drop=0.05,method=POST|PUT,path=/api/v2/clients`. `429`, `5xx`
- * and `drop` take a count (the next N requests) or, below 1, a rate; `reset` is how many seconds
- * the 429s ask to wait; `method` and `path` (a prefix) limit which requests are affected. An empty
+ * `latency=50,429=3,reset=2,5xx=0.1,drop=0.05,lost=1,method=POST|PUT,path=/api/v2/clients`. `429`,
+ * `5xx` and `drop` take a count (the next N requests) or, below 1, a rate; `reset` is how many
+ * seconds the 429s ask to wait; `lost=N`: the next N requests are carried out but answered with a
+ * dropped connection; `method` and `path` (a prefix) limit which requests are affected. An empty
  * spec means no faults.
  */
 export function parseFaultSpec(spec: string): FaultOptions {
@@ -177,8 +199,11 @@ export function parseFaultSpec(spec: string): FaultOptions {
         if (value < 1) out.dropRate = value;
         else out.nextDrop = Math.floor(value);
         break;
+      case 'lost':
+        out.nextLost = Math.floor(value);
+        break;
       default:
-        throw new Error(`unknown fault '${key}': use latency, 429, reset, 5xx, drop, method or path`);
+        throw new Error(`unknown fault '${key}': use latency, 429, reset, 5xx, drop, lost, method or path`);
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { applySetup, type ApplyResult, type MetadataChecker, type StepRecord } from '../../core/apply.js';
 import { EXIT, type ExitCode } from '../../errors.js';
@@ -62,6 +63,8 @@ export async function applyWithConfig(
       progress,
       checkMetadata: loadChecker,
       now: ctx.now,
+      runId: randomBytes(8).toString('hex'),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     },
     { dryRun: opts.dryRun },
   );

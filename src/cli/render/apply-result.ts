@@ -38,6 +38,9 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
   }[result.idp.action];
   out.push(`  Auth0 application${result.idp.clientId ? ` ${result.idp.clientId}` : ''}: ${idpVerb}`);
   out.push(...renderDiff(result.idp.diff, s, '    '));
+  if (result.idp.removedDuplicates?.length) {
+    out.push(`    ${s.yellow('-')} duplicates made by overlapping runs, deleted: ${result.idp.removedDuplicates.join(', ')}`);
+  }
 
   if (result.metadata) {
     const cert = result.metadata.certificates[0];
@@ -73,7 +76,9 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
       // `detail` says what is recorded: "upload confirmed DATE", or "handed over DATE, upload not confirmed".
       const next = listed ? 'steps below' : 'walked through next';
       const state =
-        step.status === 'unchanged'
+        step.id !== 'sp.upload' && step.status !== 'unchanged'
+          ? `to do: ${step.detail ?? ''}` // e.g. a duplicate this token may not delete: the detail says what
+          : step.status === 'unchanged'
           ? `done (${step.detail ?? 'confirmed'})`
           : !listed && result.dryRun && !step.detail
             ? 'to do once the plan is applied (you will be walked through it)'

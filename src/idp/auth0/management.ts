@@ -104,7 +104,12 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
 
     async deleteClient(clientId) {
       await call(`delete application ${clientId}`, async () => {
-        await (await clientsApi()).delete(clientId);
+        try {
+          await (await clientsApi()).delete(clientId);
+        } catch (error) {
+          // Already gone (an overlapping run or a person deleted it): what was asked for is done.
+          if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+        }
       });
     },
 

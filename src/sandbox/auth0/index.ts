@@ -9,11 +9,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { handleAdminRequest } from '../admin.js';
-import { Faults, dropConnection } from '../faults.js';
+import { Faults, dropConnection, loseAnswer } from '../faults.js';
 import { BodyTooLargeError, MAX_BODY_BYTES, createSandboxServer, parseForm, readBody, redirect, requestCookies, sendJson, sendText } from '../http-kit.js';
 import { RATE_LIMIT_PRESETS, type Auth0Emulator, type Auth0EmulatorOptions, type Auth0TenantControl, type ManagementApp } from '../types.js';
 import { GLOBAL_LIMIT_BODY, ManagementApiError, OAuthError, managementErrorBody } from './api-errors.js';
-import { presentClient } from './clients.js';
+import { presentClient, type JsonObject } from './clients.js';
+import { validateClientPayload } from './client-schema.js';
 import { decodePathSegment, handleManagementRequest } from './management-api.js';
 import { TokenBucket } from './rate-limit.js';
 import { SamlIdentityProvider, type PageResult } from './saml-idp.js';
@@ -92,6 +93,11 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     },
     listClients: () => tenant.clientRecords().map((r) => presentClient(r, tenant.clientSigningKey())),
     patchClient: (id, patch) => void tenant.patchClient(id, patch),
+    createClient: (body) => {
+      const error = validateClientPayload(body, 'create');
+      if (error) throw new Error(`invalid client: ${JSON.stringify(error.body)}`);
+      return String(tenant.createClient(body as JsonObject)['client_id']);
+    },
     signingKeys: () => tenant.keys.describe(),
     rotateSigningKey: () => void tenant.keys.rotate(now()),
     setRateLimit: (limit) => bucket.configure(limit, Date.now()),
@@ -128,6 +134,7 @@ async function serve({ req, res, tenant, idp, bucket, faults, adminToken }: Serv
 
   const fault = await faults.decide(req);
   if (fault.kind === 'drop') return dropConnection(res);
+  if (fault.kind === 'lost') loseAnswer(res);
   if (fault.kind === 'rate-limited') return tooManyRequests(res, area, bucket.exhaustedHeaders(Date.now(), fault.resetSeconds));
   if (fault.kind === 'server-error') return serviceUnavailable(res, area, area === 'site' ? {} : bucket.peek(Date.now()));
 
