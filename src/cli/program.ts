@@ -36,7 +36,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'Create or update the Auth0 SAML application for Amplitude, check its IdP metadata and deliver it to the SP. ' +
           'Safe to re-run: it changes only what differs. Non-interactive: every input comes from flags, env or the config file. ' +
           'Manual delivery saves the metadata file and records a hand-over, not an upload: a person uploads the file in ' +
-          'Amplitude, then runs `confirm-upload`; until then every run lists the upload as still to do (--json: sp.upload).',
+          'Amplitude, then runs `confirm-upload`; until then every run lists the upload as still to do (--json: sp.upload). ' +
+          'Runs that overlap converge on one application (the one created first; the others delete their own). ' +
+          'Rate limits (429) are waited out for up to 120 s per run in all (SSO_SETUP_RATE_LIMIT_WAIT=SECONDS changes it).',
       ),
   )
     .option('--dry-run', 'print the plan (a field-level diff per side) and change nothing')
@@ -113,7 +115,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .summary('disable SSO at the SP and delete the Auth0 application')
       .description(
         'Disable SSO at the SP endpoint and delete the Auth0 application sso-setup made (found by its marker). ' +
-          'Asks for confirmation; pass --yes in scripts.',
+          'Asks for confirmation; pass --yes in scripts. Fails (DESTROY_INCOMPLETE) if an overlapping apply created one meanwhile.',
       ),
   )
     .option('-y, --yes', 'do not ask for confirmation')
@@ -139,7 +141,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .summary('serve a local Auth0 tenant and Amplitude org until Ctrl-C')
     .description(
       'Serve a local Auth0 tenant and a local Amplitude org on 127.0.0.1 until Ctrl-C, for trying sso-setup ' +
-        'and for tests: plain http, or https with --tls. Fresh random credentials on every start.',
+        'and for tests: plain http, or https with --tls. Fresh random credentials on every start. Faults can be changed while it serves: ' +
+        'GET/POST /__sandbox/faults on either server with Authorization: Bearer $SANDBOX_ADMIN_TOKEN (from the env file), ' +
+        'body {"faults": "<spec>", "seed": N}; {"faults": ""} clears them.',
     )
     .option('--port <n>', 'port of the Auth0 emulator; Amplitude takes the next one (default: any free ports)', parsePort)
     .option('--env-file <file>', 'write AUTH0_*, AMPLITUDE_*, SANDBOX_USER_* and SANDBOX_ADMIN_TOKEN in dotenv format (mode 0600)')
@@ -147,7 +151,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .option('--rate-limit <rate>', "Management API rate limit: 'free' (2/s, Auth0's free tier), 'generous' (default) or N[/BURST] per second")
     .option(
       '--auth0-faults <spec>',
-      'inject faults into the Auth0 emulator: latency=MS, 429=N (reset=S: seconds they ask to wait), 5xx=N|RATE, drop=N|RATE, method=M|M, path=/P|/P',
+      'inject faults into the Auth0 emulator: latency=MS, 429=N (reset=S: seconds they ask to wait), 5xx=N|RATE, drop=N|RATE, lost=N, method=M|M, path=/P|/P',
     )
     .option('--amplitude-faults <spec>', 'inject faults into the Amplitude emulator, same syntax')
     .option(
