@@ -89,15 +89,17 @@ describe('overlapping applies against one tenant (Auth0 latency 200 ms, set thro
   const sandbox = useSandbox();
   /** How many runs, over all trials, found themselves in a race (deleted their own, or one left by a racer). */
   let raced = 0;
+  let trials = 0;
 
   afterAll(() => {
-    // The trials exercised the race, not only lucky orderings.
-    expect(raced).toBeGreaterThan(0);
+    // When all trials ran (not a single one picked with -t), they exercised the race, not only lucky orderings.
+    if (trials === 3 * TRIALS) expect(raced).toBeGreaterThan(0);
   });
 
   it.each([2, 3, 5])('%i applies started together: one application, all exit 0, the SP holds it, a later apply changes nothing', async (n) => {
     const sb = sandbox();
     for (let trial = 1; trial <= TRIALS; trial++) {
+      trials++;
       await reset(sb);
       expect((await setFaults(sb.auth0.baseUrl, sb.adminToken, LATENCY)).faults.latencyMs).toBe(200);
       const runs = await Promise.all(Array.from({ length: n }, () => apply(sb)));
