@@ -14,7 +14,7 @@ import { ORIGIN_KEY, parseOrigin } from '../../src/core/overlapping-runs.js';
 jest.setTimeout(300_000);
 
 /** Trials per number of concurrent runs (SSO_SETUP_RACE_TRIALS raises it for a longer soak). */
-const TRIALS = Number(process.env.SSO_SETUP_RACE_TRIALS ?? 3);
+const TRIALS = Number(process.env.SSO_SETUP_RACE_TRIALS ?? 2);
 const LATENCY = 'latency=200';
 
 interface ApplyJson {
