@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { main, type MainDeps } from '../../src/cli/main.js';
 import { captureIO } from '../../src/cli/io.js';
@@ -49,7 +50,14 @@ export async function runCli(
 /** Spawns the built CLI (`bin/sso-setup.cjs` → `dist/`), as a user or a CI job would. */
 export function spawnCli(
   argv: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    input?: string | Buffer;
+    timeoutMs?: number;
+    /** Scheduling niceness (e.g. 10) for tests that start many CLIs at once, so other test files keep their share of the CPU. */
+    niceness?: number;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // `--`: as the launcher's shebang does, so node leaves our `--env-file` alone (Node 20).
@@ -58,6 +66,7 @@ export function spawnCli(
       env: baseEnv(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    if (opts.niceness !== undefined && child.pid !== undefined) setPriority(child.pid, opts.niceness);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
