@@ -60,7 +60,7 @@ export function rateLimitBudgetMs(env: NodeJS.ProcessEnv): number {
   if (!/^\d{1,4}$/.test(raw.trim()) || Number(raw) > 3600) {
     throw usageError(
       'CONFIG_INVALID',
-      `${ENV.rateLimitWait}=${JSON.stringify(raw)} (environment) is not a number of seconds from 0 to 3600`,
+      `env ${ENV.rateLimitWait}: ${JSON.stringify(raw)} is not a whole number of seconds from 0 to 3600`,
       `Set it to whole seconds, e.g. ${ENV.rateLimitWait}=300, or unset it for the default (${DEFAULT_RATE_LIMIT_BUDGET_MS / 1000} s).`,
     );
   }

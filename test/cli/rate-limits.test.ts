@@ -101,7 +101,7 @@ describe('rate limits', () => {
       const u = await apply(sb, { SSO_SETUP_RATE_LIMIT_WAIT: bad });
       expect(u.exitCode).toBe(2);
       expect(errorOf(u).code).toBe('CONFIG_INVALID');
-      expect(errorOf(u).message).toContain(`SSO_SETUP_RATE_LIMIT_WAIT=${JSON.stringify(bad)} (environment)`);
+      expect(errorOf(u).message).toBe(`env SSO_SETUP_RATE_LIMIT_WAIT: ${JSON.stringify(bad)} is not a whole number of seconds from 0 to 3600`);
     }
   });
 });
