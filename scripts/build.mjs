@@ -3,7 +3,9 @@
  * Builds what the launcher (bin/sso-setup.cjs) runs, into dist/cli/:
  *   sso-setup.cjs      the CLI and the sandbox in one CommonJS bundle (esbuild). Heavy or ESM-only
  *                      dependencies stay outside and are loaded only by the commands that use them.
- *   sso-setup.v8cache  V8's compiled code for the bundle, so a start skips most of the parse.
+ *   code-cache/        V8's compiled code for the bundle under the Node running the build, so a start
+ *                      skips most of the parse (other Node versions write their own on first run:
+ *                      bin/bundle-loader.cjs).
  *   help.json          every help page, rendered by the bundle itself, so `--help` reads one file.
  * and, first, src/config/generated/config-schema.js: the shipped JSON Schema of sso-setup.json
  * compiled by ajv to standalone validation code, so the CLI checks configuration with the very
@@ -14,6 +16,7 @@
  * than the issue's budget (`--help` within 1.5x of bare node). See README "Benchmarks".
  */
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -76,11 +79,18 @@ const rewritten = text.replace(/\bimport\("([^"]+)"\)/g, (call, specifier) => {
 });
 // (esbuild prints strings with double quotes; import('…') text left is in bundled libraries' JSDoc.)
 if (/\bimport\("/.test(rewritten)) throw new Error('an import() call was left in the bundle');
-writeFileSync(loader.BUNDLE, rewritten);
+// The first line names this build, so a code cache is never used with another bundle.
+const buildId = createHash('sha256').update(rewritten).digest('hex').slice(0, 16);
+const source = `// sso-setup build ${buildId}\n${rewritten}`;
+if (!loader.BUILD_ID.test(source)) throw new Error('the build id line does not match bin/bundle-loader.cjs');
+writeFileSync(loader.BUNDLE, source);
+// That line moves the code one line down: so do its source-map mappings (`;` = an empty first line).
+const map = JSON.parse(readFileSync(`${loader.BUNDLE}.map`, 'utf8'));
+writeFileSync(`${loader.BUNDLE}.map`, JSON.stringify({ ...map, mappings: `;${map.mappings}` }));
 
 // Run the bundle once in this process: render the help pages, and exercise the common paths so
 // their functions are compiled before the code cache is taken.
-const script = loader.compile(undefined);
+const script = loader.compile(source, undefined);
 const cli = loader.run(script);
 const pages = {};
 for (const argv of cli.helpRequests()) {
@@ -95,9 +105,12 @@ const warm = captureIO();
 const fixture = fileURLToPath(new URL('../fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml', import.meta.url));
 await cli.main(['metadata', 'check', fixture, '--now', '2026-11-29T00:00:00Z'], { io: warm.io, env: { PATH: process.env.PATH } });
 await cli.main(['apply', '--bogus-flag'], { io: captureIO().io, env: {} });
-writeFileSync(loader.CODE_CACHE, script.createCachedData());
+mkdirSync(loader.SHIPPED_CACHE_DIR, { recursive: true });
+writeFileSync(`${loader.SHIPPED_CACHE_DIR}/${loader.cacheFileName(buildId)}`, script.createCachedData());
 
-console.log(`built dist/cli/ (bundle with ${dynamicImports.length} external imports, code cache, ${Object.keys(pages).length} help pages) in ${Date.now() - started} ms`);
+console.log(
+  `built dist/cli/ (bundle with ${dynamicImports.length} external imports, code cache for node ${process.version}, ${Object.keys(pages).length} help pages) in ${Date.now() - started} ms`,
+);
 
 /**
  * schema/sso-setup.schema.json → src/config/generated/config-schema.js (ESM, gitignored). `verbose`

@@ -129,7 +129,7 @@ describe('apply: first run, re-run, drift', () => {
     const sb = sandbox();
     const r = await run(sb, ['apply', '--verbose']);
     expect(r.exitCode).toBe(0);
-    const requests = r.stderr.split('\n').filter((l) => l.startsWith('debug: ')).map((l) => l.replace(/^debug: (\S+) http:\/\/[^/]+(\S*) .*$/, '$1 $2'));
+    const requests = r.stderr.split('\n').filter((l) => /^debug: [A-Z]+ http/.test(l)).map((l) => l.replace(/^debug: (\S+) http:\/\/[^/]+(\S*) .*$/, '$1 $2'));
     expect(requests.sort()).toEqual(
       [
         'POST /oauth/token',

@@ -57,11 +57,15 @@ export function spawnCli(
     timeoutMs?: number;
     /** Scheduling niceness (e.g. 10) for tests that start many CLIs at once, so other test files keep their share of the CPU. */
     niceness?: number;
+    /** Options for node itself, before the launcher. */
+    nodeOptions?: string[];
+    /** Another copy of the launcher (default: this checkout's bin/sso-setup.cjs). */
+    bin?: string;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    // `--`: as the launcher's shebang does, so node leaves our `--env-file` alone (Node 20).
-    const child = spawn(process.execPath, ['--', BIN, ...argv], {
+    // `--`: as the launcher's shebang does, so node leaves our `--env-file` alone.
+    const child = spawn(process.execPath, [...(opts.nodeOptions ?? []), '--', opts.bin ?? BIN, ...argv], {
       cwd: opts.cwd ?? REPO_ROOT,
       env: baseEnv(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
