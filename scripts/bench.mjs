@@ -6,6 +6,9 @@
  *   npm run bench                       # 15 runs per case after 2 warm-up rounds
  *   npm run bench -- --runs 30 --json   # more runs; one JSON document on stdout
  *   npm run bench -- --clean-env        # children get only PATH and HOME (see "environment" below)
+ *   npm run bench -- --node /path/to/node24 --node /path/to/node26
+ *                                       # the same cases under each of these node binaries (each with
+ *                                       # its own `node -e 0` baseline); default: the node running this
  *
  * Cases run round-robin (one run of each per round) so drift in machine load hits all of them alike.
  * Environment: by default children inherit this process's environment, as a user's shell would. Some
@@ -85,10 +88,10 @@ export const CASES = [
 
 let sandboxProcess;
 
-async function startSandboxForBench() {
+async function startSandboxForBench(node) {
   const dir = mkdtempSync(join(tmpdir(), 'sso-setup-bench-'));
   const envFile = join(dir, 'sandbox.env');
-  sandboxProcess = spawn(process.execPath, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd: dir, stdio: 'ignore' });
+  sandboxProcess = spawn(node, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd: dir, stdio: 'ignore' });
   const deadline = Date.now() + 20_000;
   while (!existsSync(envFile)) {
     if (Date.now() > deadline) throw new Error('the sandbox did not start');
@@ -104,7 +107,7 @@ async function startSandboxForBench() {
         return [line.slice(0, i), raw.startsWith('"') ? JSON.parse(raw) : raw];
       }),
   );
-  const first = spawnSync(process.execPath, [BIN, 'apply'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
+  const first = spawnSync(node, [BIN, 'apply'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
   if (first.status !== 0) throw new Error('apply against the sandbox failed');
   return { env, cwd: dir };
 }
@@ -114,21 +117,22 @@ async function stopSandboxForBench() {
 }
 
 /**
- * Runs every case `runs` times (after `warmup` rounds) and returns one result per case:
- * { name, runs, medianMs, minMs, ratio, target, pass }.
+ * Runs every case `runs` times (after `warmup` rounds) under `node` and returns one result per case:
+ * { name, runs, medianMs, minMs, ratio, target, pass }. The warm-up rounds also let the launcher
+ * store its code cache for this node version (bin/bundle-loader.cjs), as any first run does.
  */
-export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv = false } = {}) {
+export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv = false, node = process.execPath } = {}) {
   const baseEnv = cleanEnv ? { PATH: process.env.PATH, HOME: process.env.HOME } : { ...process.env };
   const prepared = [];
   for (const c of cases) {
-    const extra = c.setup ? ((await c.setup()) ?? {}) : {};
+    const extra = c.setup ? ((await c.setup(node)) ?? {}) : {};
     prepared.push({ ...c, env: { ...baseEnv, ...(extra.env ?? {}) }, cwd: extra.cwd ?? ROOT, samples: [] });
   }
   try {
     for (let round = 0; round < warmup + runs; round++) {
       for (const c of prepared) {
         const started = process.hrtime.bigint();
-        const child = spawnSync(process.execPath, c.argv, { cwd: c.cwd, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
+        const child = spawnSync(node, c.argv, { cwd: c.cwd, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
         const expected = c.expectExit ?? 0;
         if (child.status !== expected) {
@@ -157,11 +161,11 @@ export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv 
   });
 }
 
-export function printReport(results, { cleanEnv = false } = {}) {
+export function printReport(results, { cleanEnv = false, nodeVersion = process.version } = {}) {
   const lines = [];
   const env = START_UP_VARIABLES.filter((v) => process.env[v]);
   lines.push(
-    `sso-setup start-up benchmark: median of ${results[0].runs} runs per case after warm-up; node ${process.version}, ${process.platform} ${process.arch}, ${cpus().length} CPUs`,
+    `sso-setup start-up benchmark: median of ${results[0].runs} runs per case after warm-up; node ${nodeVersion}, ${process.platform} ${process.arch}, ${cpus().length} CPUs`,
   );
   lines.push(
     cleanEnv
@@ -189,6 +193,17 @@ function round1(n) {
   return Math.round(n * 10) / 10;
 }
 
+/** Every value of a repeatable option (`--node A --node B`). */
+function argValues(args, name) {
+  return args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
+}
+
+function nodeVersion(node) {
+  const child = spawnSync(node, ['--version'], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`${node} --version failed: ${child.error?.message ?? child.stderr}`);
+  return child.stdout.trim();
+}
+
 function argValue(args, name, fallback) {
   const i = args.indexOf(name);
   return i >= 0 && args[i + 1] !== undefined ? Number(args[i + 1]) : fallback;
@@ -202,7 +217,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   }
   const cleanEnv = args.includes('--clean-env');
-  const results = await runBench(CASES, { runs, warmup: argValue(args, '--warmup', 2), cleanEnv });
-  process.stdout.write(args.includes('--json') ? `${JSON.stringify({ node: process.version, cleanEnv, results }, null, 2)}\n` : printReport(results, { cleanEnv }));
-  process.exitCode = results.some((r) => r.pass === false) ? 1 : 0;
+  const nodes = argValues(args, '--node');
+  const report = [];
+  for (const node of nodes.length ? nodes : [process.execPath]) {
+    const version = nodeVersion(node);
+    const results = await runBench(CASES, { runs, warmup: argValue(args, '--warmup', 2), cleanEnv, node });
+    report.push({ node: version, path: node, results });
+    if (!args.includes('--json')) process.stdout.write(`${report.length > 1 ? '\n' : ''}${printReport(results, { cleanEnv, nodeVersion: version })}`);
+  }
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ cleanEnv, nodes: report }, null, 2)}\n`);
+  process.exitCode = report.some((n) => n.results.some((r) => r.pass === false)) ? 1 : 0;
 }
