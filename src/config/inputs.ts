@@ -60,7 +60,7 @@ export const INPUTS = {
   auth0ClientSecret: {
     option: 'auth0ClientSecret',
     flag: '--auth0-client-secret <secret>',
-    description: `its client secret (prefer ${ENV.auth0ClientSecret} or --auth0-client-secret-file: flags show in the process list)`,
+    description: `its client secret; warns: a flag shows in the process table and shell history (prefer ${ENV.auth0ClientSecret} or --auth0-client-secret-file)`,
     env: ENV.auth0ClientSecret,
     secret: true,
     prompt: 'Management API client secret',

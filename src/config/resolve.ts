@@ -230,7 +230,14 @@ function pickSecret(
       error(field, flagName, 'the secret is empty', `Pass the secret, or leave the flag out to use ${envName}.`);
       return 'invalid';
     }
-    warn(field, flagName, 'a secret passed as a flag is visible in the process list and shell history', `Use ${envName} or ${flagName}-file instead.`);
+    // sso-setup hides its own arguments once it runs (bin/sso-setup.cjs), but not those of what started
+    // it: a shell's command, npx's `npm exec` and `sh -c` show the flag to every local user for the whole run.
+    warn(
+      field,
+      flagName,
+      'a secret passed as a flag can be read by other users of this machine in the process table (ps) for the whole run, in the processes that started sso-setup (npx shows it in `npm exec` and `sh -c`), and stays in your shell history',
+      `Set ${envName} in the environment, or pass ${flagName}-file FILE ('-' reads stdin).`,
+    );
     return { value: flagValue, source: 'flag', origin: flagName };
   }
   const env = inputs.env[envName];

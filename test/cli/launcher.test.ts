@@ -1,10 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, spawnCli } from '../helpers/run-cli.js';
+import { BIN, REPO_ROOT, baseEnv, spawnCli } from '../helpers/run-cli.js';
 
 // The launcher (bin/sso-setup.cjs, bin/bundle-loader.cjs) as a process: the V8 code cache per Node
-// version, and the build it runs itself in a source checkout that has none.
+// version, the build it runs itself in a source checkout that has none, and its process-table entry.
 
 const CHECK = ['metadata', 'check', 'fixtures/metadata/auth0-idp-ijin-2016.xml', '--now', '2026-11-29T00:00:00Z', '--verbose'];
 
@@ -100,5 +104,32 @@ describe('a copy without dist/', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^sso-setup: \S+sso-setup\.cjs is missing: this copy of sso-setup was packed without its build\. Reinstall it\.\n$/);
+  });
+});
+
+describe('the process table', () => {
+  const onLinux = process.platform === 'linux' ? it : it.skip;
+
+  onLinux('once it runs, sso-setup shows no argument of its own (a secret passed as a flag) in /proc', async () => {
+    // An "Auth0" that accepts the connection and never answers: the run is caught mid-request.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    const secret = 'flag-secret-7Qm2Zx9';
+    const flags = ['--auth0-domain', `127.0.0.1:${(silent.address() as AddressInfo).port}`, '--auth0-client-id', 'id', '--auth0-client-secret', secret, '--amplitude-org-id', '123456'];
+    const child = spawn(process.execPath, ['--', BIN, 'apply', ...flags], { env: baseEnv(), stdio: 'ignore' });
+    try {
+      await once(silent, 'connection');
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+      expect(cmdline.replace(/\0+$/, '')).toBe('sso-setup');
+      // What started it is another matter: a shell's command line, or npx's `npm exec … --auth0-client-secret …`
+      // and `sh -c` parents, show the flag for the whole run (the warning and the README say so).
+    } finally {
+      child.kill('SIGKILL');
+      await once(child, 'close');
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

@@ -92,7 +92,9 @@ describe('resolveConfig', () => {
   it('warns when the secret is passed as a flag, and refuses it given twice', () => {
     const r = resolve({ env: { ...ENV, AUTH0_CLIENT_SECRET: '' }, flags: { auth0ClientSecret: 'flag-secret-123456' } });
     expect(r.config!.auth0.clientSecret).toBe('flag-secret-123456');
-    expect(r.diagnostics.find((d) => d.severity === 'warning')!.message).toContain('process list');
+    const warning = r.diagnostics.find((d) => d.severity === 'warning')!;
+    expect(warning.message).toMatch(/process table \(ps\) for the whole run.*npx shows it in `npm exec` and `sh -c`.*shell history/);
+    expect(warning.hint).toBe("Set AUTH0_CLIENT_SECRET in the environment, or pass --auth0-client-secret-file FILE ('-' reads stdin).");
     const twice = resolve({
       env: ENV,
       flags: { auth0ClientSecret: 'flag-secret-123456' },
