@@ -2,6 +2,8 @@
 /**
  * Start-up benchmark (`npm run bench`; not a test). Measures the median wall time of whole processes,
  * each case as a ratio to bare `node -e 0` measured in the same run, and compares it with its target.
+ * On Linux it also reports each case's mean CPU time (user + system) and its ratio: information for a
+ * shared, busy machine, where wall time mostly measures the wait for a CPU.
  *
  *   npm run bench                       # 15 runs per case after 2 warm-up rounds
  *   npm run bench -- --runs 30 --json   # more runs; one JSON document on stdout
@@ -126,14 +128,16 @@ export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv 
   const prepared = [];
   for (const c of cases) {
     const extra = c.setup ? ((await c.setup(node)) ?? {}) : {};
-    prepared.push({ ...c, env: { ...baseEnv, ...(extra.env ?? {}) }, cwd: extra.cwd ?? ROOT, samples: [] });
+    prepared.push({ ...c, env: { ...baseEnv, ...(extra.env ?? {}) }, cwd: extra.cwd ?? ROOT, samples: [], cpuMs: 0 });
   }
   try {
     for (let round = 0; round < warmup + runs; round++) {
       for (const c of prepared) {
+        const cpuBefore = childrenCpuMs();
         const started = process.hrtime.bigint();
         const child = spawnSync(node, c.argv, { cwd: c.cwd, env: c.env, stdio: ['ignore', 'ignore', 'pipe'] });
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        if (round >= warmup && cpuBefore !== undefined) c.cpuMs += childrenCpuMs() - cpuBefore;
         const expected = c.expectExit ?? 0;
         if (child.status !== expected) {
           throw new Error(`"${c.name}" exited ${child.status} (expected ${expected}): ${String(child.stderr).trim().slice(0, 300)}`);
@@ -145,8 +149,10 @@ export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv 
     for (const c of cases) await c.teardown?.();
   }
   const baseline = median(prepared[0].samples);
+  const baselineCpu = prepared[0].cpuMs;
   return prepared.map((c) => {
     const medianMs = median(c.samples);
+    const cpu = childrenCpuMs() === undefined || baselineCpu === 0 ? null : { cpuMs: round1(c.cpuMs / c.samples.length), cpuRatio: Math.round((c.cpuMs / baselineCpu) * 100) / 100 };
     // The verdict uses the ratio as printed (two decimals): finer differences are noise.
     const ratio = Math.round((medianMs / baseline) * 100) / 100;
     return {
@@ -155,6 +161,7 @@ export async function runBench(cases = CASES, { runs = 15, warmup = 2, cleanEnv 
       medianMs: round1(medianMs),
       minMs: round1(Math.min(...c.samples)),
       ratio,
+      ...(cpu ?? { cpuMs: null, cpuRatio: null }),
       target: c.target ?? null,
       pass: c.target === undefined ? null : ratio <= c.target,
     };
@@ -174,13 +181,28 @@ export function printReport(results, { cleanEnv = false, nodeVersion = process.v
   );
   lines.push('');
   const width = Math.max(...results.map((r) => r.name.length));
-  lines.push(`${'case'.padEnd(width)}  ${'median'.padStart(9)}  ${'min'.padStart(9)}  ${'ratio'.padStart(6)}  target  verdict`);
+  lines.push(`${'case'.padEnd(width)}  ${'median'.padStart(9)}  ${'min'.padStart(9)}  ${'ratio'.padStart(6)}  target  verdict  ${'cpu/run'.padStart(9)}  cpu ratio`);
   for (const r of results) {
     lines.push(
-      `${r.name.padEnd(width)}  ${`${r.medianMs.toFixed(1)} ms`.padStart(9)}  ${`${r.minMs.toFixed(1)} ms`.padStart(9)}  ${`${r.ratio.toFixed(2)}x`.padStart(6)}  ${(r.target === null ? '' : `${r.target}x`).padEnd(6)}  ${r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL'}`,
+      `${r.name.padEnd(width)}  ${`${r.medianMs.toFixed(1)} ms`.padStart(9)}  ${`${r.minMs.toFixed(1)} ms`.padStart(9)}  ${`${r.ratio.toFixed(2)}x`.padStart(6)}  ${(r.target === null ? '' : `${r.target}x`).padEnd(6)}  ${(r.pass === null ? '' : r.pass ? 'PASS' : 'FAIL').padEnd(7)}  ${r.cpuMs === null ? '' : `${r.cpuMs.toFixed(1)} ms`.padStart(9)}  ${r.cpuRatio === null ? '' : `${r.cpuRatio.toFixed(2)}x`}`,
     );
   }
+  lines.push(`(verdicts judge the wall-time ratio; cpu/run: mean user+system CPU time of one run, for a busy machine)`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * CPU time (user + system) of this process's waited-for children so far, from /proc (Linux; in
+ * clock ticks of 10 ms, so only a sum over many runs means anything); undefined elsewhere. On a
+ * shared, busy machine wall time mostly measures waiting for a CPU; CPU time does not.
+ */
+function childrenCpuMs() {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10; // cutime, cstime (fields 16, 17)
+  } catch {
+    return undefined;
+  }
 }
 
 function median(values) {
