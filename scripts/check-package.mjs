@@ -57,9 +57,19 @@ try {
   }
   const extra = files.filter((f) => UNWANTED.test(f));
   if (extra.length) fail(`the tarball carries development files: ${extra.join(', ')}`);
-  if (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).private) fail('package.json is private: it cannot be published');
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  if (manifest.private) fail('package.json is private: it cannot be published');
+  // Every package the bundle loads at run time (esbuild leaves them outside it) must be a dependency,
+  // not a devDependency: an installed package has no devDependencies. Some load only in `init` (a TTY).
+  const bundle = readFileSync(join(ROOT, 'dist/cli/sso-setup.cjs'), 'utf8');
+  const loaded = [...bundle.matchAll(/(?:\brequire\d*(?:\.resolve)?|__sso_setup_import|createRequire\)\(__sso_setup_url\))\("([^".][^"]*)"\)/g)]
+    .map((m) => m[1])
+    .filter((s) => !s.startsWith('node:'))
+    .map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/'));
+  const undeclared = [...new Set(loaded)].filter((name) => !Object.hasOwn(manifest.dependencies ?? {}, name));
+  if (undeclared.length) fail(`the CLI loads packages that are not dependencies: ${undeclared.join(', ')}`);
   const tarball = join(work, packed.filename);
-  ok(`packed ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(0)} kB`);
+  ok(`packed ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(0)} kB; the ${new Set(loaded).size} packages the bundle loads are dependencies`);
 
   // 2. Install into an empty folder, then globally into a prefix, as the README says.
   const project = join(work, 'project');
