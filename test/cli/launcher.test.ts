@@ -80,9 +80,10 @@ describe('a copy without dist/', () => {
   it('a source checkout (a fresh clone after npm ci) builds itself on its first run, once', async () => {
     const checkout = join(tmp, 'checkout');
     mkdirSync(checkout);
-    for (const dir of ['bin', 'scripts']) cpSync(join(REPO_ROOT, dir), join(checkout, dir), { recursive: true });
+    // Copied: what the build writes into (dist/, and src/config/generated/); linked: what it only reads.
+    for (const dir of ['bin', 'scripts', 'src']) cpSync(join(REPO_ROOT, dir), join(checkout, dir), { recursive: true });
     cpSync(join(REPO_ROOT, 'package.json'), join(checkout, 'package.json'));
-    for (const dir of ['src', 'schema', 'fixtures', 'node_modules']) symlinkSync(join(REPO_ROOT, dir), join(checkout, dir));
+    for (const dir of ['schema', 'fixtures', 'node_modules']) symlinkSync(join(REPO_ROOT, dir), join(checkout, dir));
     const bin = join(checkout, 'bin', 'sso-setup.cjs');
 
     const first = await spawnCli(['--version'], { bin, cwd: checkout, timeoutMs: 60_000 });
