@@ -38,8 +38,12 @@ export function registerCommands(program: Command, run: CommandRunner): void {
           'Manual delivery saves the metadata file and records a hand-over, not an upload: a person uploads the file in ' +
           'Amplitude, then runs `confirm-upload`; until then every run lists the upload as still to do (--json: sp.upload). ' +
           'Runs that overlap converge on one application (the one created first; the others delete their own). ' +
-          'Rate limits (429) are waited out for up to 120 s per run in all (SSO_SETUP_RATE_LIMIT_WAIT=SECONDS changes it).',
+          'Rate limits (429) are waited out for up to 120 s per run in all (SSO_SETUP_RATE_LIMIT_WAIT=SECONDS changes it). ' +
+          'With amplitude.orgs in the config file, every listed org gets its own Auth0 application, all in one run: ' +
+          'one token, one listing, the Management API paced by the tenant\'s x-ratelimit-* headers, a summary row per org, ' +
+          'and exit 1 if any org failed (the others still converge).',
       ),
+    true,
   )
     .option('--dry-run', 'print the plan (a field-level diff per side) and change nothing')
     .addHelpText(
@@ -48,7 +52,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'AUTH0_DOMAIN=acme.us.auth0.com AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… AMPLITUDE_ORG_ID=123456 sso-setup apply',
         'sso-setup apply --config sso-setup.json --dry-run',
         'sso-setup apply --json --auth0-client-secret-file - < secret.txt',
-      ]),
+        'sso-setup apply --config fleet.json --only 123456 --only 234567',
+        'sso-setup apply --config fleet.json --shard 2/4 --json',
+      ]) + FLEET_HELP,
     )
     .action(async (opts: Record<string, string | boolean>) =>
       run('apply', async (ctx) => (await import('./commands/apply.js')).runApplyCommand(ctx, opts)),
@@ -63,8 +69,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
           "`verify` warns on sp.trust (handed over, upload not confirmed), unless a test user's login proves it. " +
           '--fingerprint names the certificate you uploaded (printed by `apply`; `apply --json`: sp.upload.certificate). ' +
           'It is refused (exit 1, nothing recorded) unless it is the certificate last handed over and the IdP still ' +
-          'signs with it. A later hand-over (after a signing-key rotation) drops the confirmation.',
+          'signs with it. A later hand-over (after a signing-key rotation) drops the confirmation. With amplitude.orgs, name the org with --only.',
       ),
+    'one',
   )
     .requiredOption('--fingerprint <sha256>', 'SHA-256 fingerprint of the uploaded certificate (AA:70:…:48; case and colons optional)', parseFingerprint)
     .addHelpText(
@@ -88,8 +95,10 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'Health checks for a configured setup: credentials, the Auth0 application, the IdP metadata and certificate, ' +
           'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only. The full login ' +
           'walks server-rendered login pages (New Universal Login) without a browser; a page that logs in from JavaScript ' +
-          '(Classic Universal Login), a CAPTCHA or MFA is reported as LOGIN_NEEDS_BROWSER (a warning).',
+          '(Classic Universal Login), a CAPTCHA or MFA is reported as LOGIN_NEEDS_BROWSER (a warning). ' +
+          'With amplitude.orgs, every selected org is checked (JUnit: one testsuite per org); exit 1 if any org fails.',
       ),
+    true,
   )
     .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)
     .option('--warn-days <n>', 'warn when the signing certificate expires within N days', parseNonNegativeInt, 30)
@@ -115,8 +124,10 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .summary('disable SSO at the SP and delete the Auth0 application')
       .description(
         'Disable SSO at the SP endpoint and delete the Auth0 application sso-setup made (found by its marker). ' +
-          'Asks for confirmation; pass --yes in scripts. Fails (DESTROY_INCOMPLETE) if an overlapping apply created one meanwhile.',
+          'Asks for confirmation; pass --yes in scripts. Fails (DESTROY_INCOMPLETE) if an overlapping apply created one meanwhile. ' +
+          'With amplitude.orgs, every selected org (--only, --shard) is destroyed.',
       ),
+    true,
   )
     .option('-y, --yes', 'do not ask for confirmation')
     .addHelpText('after', examples(['sso-setup destroy', 'sso-setup destroy --yes --json']))
@@ -159,6 +170,11 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       'serve https on localhost:PORT with a CA made for this run; the env file adds NODE_EXTRA_CA_CERTS (the CA file) and SANDBOX_TLS=1',
     )
     .option('--fault-seed <n>', 'seed of the rate-based faults (5xx=0.1, drop=0.05), so a run can be repeated (default 1)', parseNonNegativeInt)
+    .option(
+      '--orgs <n>',
+      'serve N Amplitude orgs (1-100), each with its own settings endpoint and token; the env file adds SANDBOX_CONFIG (a config listing them) and AMPLITUDE_SSO_TOKEN_<org id>',
+      parseOrgCount,
+    )
     .addHelpText(
       'after',
       examples([
@@ -168,6 +184,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'curl -X POST -H "authorization: Bearer $SANDBOX_ADMIN_TOKEN" -d \'{"faults":"429=5"}\' http://$AUTH0_DOMAIN/__sandbox/faults',
         'set -a; . ./.env.sandbox; set +a; sso-setup apply',
         'sso-setup sandbox --tls --env-file .env.tls   # then: set -a; . ./.env.tls; set +a; sso-setup apply',
+        'sso-setup sandbox --orgs 3 --env-file .env.fleet   # then: set -a; . ./.env.fleet; set +a; sso-setup apply --config "$SANDBOX_CONFIG"',
       ]),
     )
     .action(async (opts: Record<string, unknown>) =>
@@ -246,8 +263,20 @@ function showHelp(program: Command, words: string[]): ExitCode {
   return EXIT.ok;
 }
 
-/** Adds the Auth0/Amplitude inputs (flag + env var in the help) shared by the setup commands. */
-function addSetupOptions(cmd: Command): Command {
+/**
+ * Adds the Auth0/Amplitude inputs (flag + env var in the help) shared by the setup commands, and the
+ * org selection: `true` for commands that handle many orgs (`--only`, `--shard`), `'one'` for those
+ * that handle one (`--only` picks it from a list).
+ */
+function addSetupOptions(cmd: Command, orgs: boolean | 'one' = false): Command {
+  if (orgs) {
+    cmd.addOption(
+      new Option('--only <org-id>', orgs === 'one' ? 'the org of amplitude.orgs to handle' : 'handle only this org of amplitude.orgs (repeatable)').argParser(
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), parseNonEmpty(value)],
+      ),
+    );
+    if (orgs === true) cmd.addOption(new Option('--shard <k/n>', 'handle only shard K of N (orgs assigned by a hash of their ID; see README)').argParser(parseShardOption));
+  }
   for (const name of SETUP_INPUTS) {
     const spec = INPUTS[name];
     const envName = 'env' in spec ? spec.env : undefined;
@@ -275,6 +304,16 @@ sp.trust with manual delivery (nothing can read Amplitude's settings):
         run apply, upload the new file, confirm it
 `;
 
+/** Several orgs in one config (README "Many orgs"). */
+const FLEET_HELP = `
+Many orgs (amplitude.orgs in the config file):
+  Each org's SP token: AMPLITUDE_SSO_TOKEN_<orgId>, else the shared AMPLITUDE_SSO_TOKEN.
+  --only ORG_ID (repeatable) picks orgs; --shard K/N takes the orgs whose shard is K:
+  shard = (first 4 bytes of SHA-256(org ID), big-endian) mod N, plus 1. Stable: adding or
+  removing other orgs never moves an org. --json: {ok, changed, counts, orgs: [{orgId, status,
+  result | error}]}; a config naming one org (orgId) keeps the single-org document.
+`;
+
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success (warnings allowed)
@@ -294,6 +333,19 @@ export function parseNonEmpty(value: string): string {
 export function parseNonNegativeInt(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number >= 0.');
   return Number(value);
+}
+
+/** `K/N`: the org selection's shard (1 <= K <= N <= 1000). */
+export function parseShardOption(value: string): { index: number; count: number } {
+  const m = /^([1-9]\d{0,3})\/([1-9]\d{0,3})$/.exec(value.trim());
+  if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) > 1000) throw new InvalidArgumentError('expected K/N with 1 <= K <= N <= 1000, e.g. 2/4.');
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
+export function parseOrgCount(value: string): number {
+  const n = parseNonNegativeInt(value);
+  if (n < 1 || n > 100) throw new InvalidArgumentError('expected a number of orgs from 1 to 100.');
+  return n;
 }
 
 export function parsePort(value: string): number {

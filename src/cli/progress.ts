@@ -11,10 +11,11 @@ import { onInterrupt } from './interrupt.js';
 import { MIN_TERMINAL_COLUMNS } from './io.js';
 import { style, type Style } from './style.js';
 
-export async function createProgress(ctx: Context): Promise<Progress> {
+/** `plain`: one line per finished step even on a terminal (several orgs' steps interleave; one spinner cannot show them). */
+export async function createProgress(ctx: Context, opts: { plain?: boolean } = {}): Promise<Progress> {
   const s = style(ctx.output.color);
   const stream = ctx.io.stderrStream;
-  const animated = ctx.io.isStderrTTY && !ctx.io.ci && !ctx.output.json && stream !== undefined && ctx.io.stderrColumns() !== undefined;
+  const animated = !opts.plain && ctx.io.isStderrTTY && !ctx.io.ci && !ctx.output.json && stream !== undefined && ctx.io.stderrColumns() !== undefined;
   if (!animated) return plainProgress(ctx, s);
   const { default: ora } = await import('ora');
   const terminal = spinnerStream(stream);
@@ -102,5 +103,23 @@ function plainProgress(ctx: Context, s: Style): Progress {
     },
     info: (text) => line(`${s.dim('·')} ${text}`),
     warn: (text) => line(`${s.yellow('!')} ${text}`),
+  };
+}
+
+/** Progress of one org among several: every line names the org. */
+export function orgProgress(progress: Progress, orgId: string): Progress {
+  const tag = (text: string) => `[org ${orgId}] ${text}`;
+  return {
+    start(title) {
+      const step = progress.start(tag(title));
+      return {
+        done: (text) => step.done(text === undefined ? undefined : tag(text)),
+        skip: (text) => step.skip(text === undefined ? undefined : tag(text)),
+        fail: (text) => step.fail(text === undefined ? undefined : tag(text)),
+        update: (text) => step.update(tag(text)),
+      };
+    },
+    info: (text) => progress.info(tag(text)),
+    warn: (text) => progress.warn(tag(text)),
   };
 }

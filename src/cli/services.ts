@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import type { IdpAdmin, Progress, SpConnector } from '../core/ports.js';
 import { createHttpClient, DEFAULT_RATE_LIMIT_BUDGET_MS, seconds, type FetchLike, type RetryNotice } from '../http/client.js';
+import { createTenantLimiter, type RequestLimiter } from '../http/rate-limiter.js';
 import { ENV } from '../config/inputs.js';
 import { usageError } from '../errors.js';
 import { createAuth0Admin } from '../idp/auth0/management.js';
@@ -20,9 +21,10 @@ export interface Services {
 
 export const USER_AGENT = 'sso-setup';
 
-export function createHttp(ctx: Context, progress: Progress | undefined, timeoutMs?: number): FetchLike {
+export function createHttp(ctx: Context, progress: Progress | undefined, timeoutMs?: number, limiter?: RequestLimiter): FetchLike {
   return createHttpClient({
     ...(timeoutMs ? { timeoutMs } : {}),
+    ...(limiter ? { limiter } : {}),
     rateLimitBudgetMs: rateLimitBudgetMs(ctx.env),
     userAgent: USER_AGENT,
     onRetry: (n) => {
@@ -34,14 +36,37 @@ export function createHttp(ctx: Context, progress: Progress | undefined, timeout
   });
 }
 
-export function createServices(ctx: Context, config: ResolvedConfig, progress: Progress | undefined): Services {
-  ctx.secrets.add(config.auth0.clientSecret);
-  if (config.amplitude.delivery.kind === 'endpoint') ctx.secrets.add(config.amplitude.delivery.token);
-  const http = createHttp(ctx, progress);
-  const idp = createAuth0Admin(config.auth0, http, ctx.secrets);
+/** The Auth0 side of a run: one HTTP client whose Management API requests share one tenant limiter. */
+export interface TenantServices {
+  http: FetchLike;
+  idp: IdpAdmin;
+  limiter: RequestLimiter;
+}
+
+export function createTenantServices(ctx: Context, auth0: ResolvedConfig['auth0'], progress: Progress | undefined): TenantServices {
+  ctx.secrets.add(auth0.clientSecret);
+  const origin = new URL(auth0.baseUrl).origin;
+  // What Auth0 counts against the tenant's Management API limit: the API and its token endpoint.
+  const limiter = createTenantLimiter({
+    covers: (url) => {
+      const u = new URL(url);
+      return u.origin === origin && (u.pathname.startsWith('/api/v2/') || u.pathname === '/oauth/token');
+    },
+  });
+  const http = createHttp(ctx, progress, undefined, limiter);
+  return { http, idp: createAuth0Admin(auth0, http, ctx.secrets), limiter };
+}
+
+/** The SP side of one org, on the run's HTTP client. */
+export function createSp(ctx: Context, config: ResolvedConfig, http: FetchLike): SpConnector {
   const delivery = config.amplitude.delivery;
-  const sp = delivery.kind === 'endpoint' ? createEndpointSp(delivery.url, delivery.token, http) : createManualSp(delivery.metadataFile);
-  return { http, idp, sp };
+  if (delivery.kind === 'endpoint') ctx.secrets.add(delivery.token);
+  return delivery.kind === 'endpoint' ? createEndpointSp(delivery.url, delivery.token, http) : createManualSp(delivery.metadataFile);
+}
+
+export function createServices(ctx: Context, config: ResolvedConfig, progress: Progress | undefined): Services {
+  const { http, idp } = createTenantServices(ctx, config.auth0, progress);
+  return { http, idp, sp: createSp(ctx, config, http) };
 }
 
 /** The line printed before each wait: why, how long, and what is left of the budget that applies. */

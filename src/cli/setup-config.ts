@@ -5,17 +5,42 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { SsoError, EXIT } from '../errors.js';
+import { SsoError, EXIT, usageError } from '../errors.js';
+import { selectOrgs, type Shard } from '../core/fleet.js';
 import { ENV, type InputName } from '../config/inputs.js';
-import { DEFAULT_CONFIG_FILE, resolveConfig, type ConfigInputs } from '../config/resolve.js';
-import type { ConfigDiagnostic, ResolvedConfig } from '../config/types.js';
+import { DEFAULT_CONFIG_FILE, resolveFleet, type ConfigInputs } from '../config/resolve.js';
+import type { ConfigDiagnostic, Fleet, ResolvedConfig } from '../config/types.js';
 import { escapeUnsafe } from '../text.js';
 import type { Context } from './context.js';
 
 /** Options as commander parsed them for a setup command (apply, verify, destroy, init). */
-export type SetupFlags = Partial<Record<InputName, string>>;
+export type SetupFlags = Partial<Record<InputName, string>> & {
+  /** `--only ORG_ID`, repeatable: the orgs to handle. */
+  only?: string[];
+  /** `--shard K/N`: this runner's share of the orgs (./core/fleet.ts `shardOf`). */
+  shard?: Shard;
+};
 
+/** The configured orgs (`form` as configured) and those this run handles (`--only`, `--shard`). */
+export interface LoadedFleet extends Fleet {
+  /** Every configured org, before selection. */
+  configured: number;
+}
+
+/** One org's configuration, for commands that handle one (`confirm-upload`): `--only` picks it from a list. */
 export async function loadSetupConfig(ctx: Context, flags: SetupFlags): Promise<ResolvedConfig> {
+  const fleet = await loadSetupFleet(ctx, flags);
+  if (fleet.orgs.length !== 1) {
+    throw usageError(
+      'CONFIG_INVALID',
+      fleet.orgs.length ? `this command handles one org, and ${fleet.orgs.length} are selected` : 'no org is selected',
+      `Name one with --only ORG_ID (configured: ${fleet.configured}).`,
+    );
+  }
+  return fleet.orgs[0]!;
+}
+
+export async function loadSetupFleet(ctx: Context, flags: SetupFlags): Promise<LoadedFleet> {
   const inputs: ConfigInputs = { env: ctx.env, flags };
   const file = await readConfigFile(ctx, flags.config);
   if (file) inputs.file = file;
@@ -30,15 +55,17 @@ export async function loadSetupConfig(ctx: Context, flags: SetupFlags): Promise<
   ctx.secrets.add(flags.auth0ClientSecret);
   ctx.secrets.add(ctx.env[ENV.auth0ClientSecret]);
   ctx.secrets.add(ctx.env[ENV.amplitudeSsoToken]);
+  // Each org's own token (AMPLITUDE_SSO_TOKEN_<orgId>).
+  for (const [name, value] of Object.entries(ctx.env)) if (name.startsWith(`${ENV.amplitudeSsoToken}_`)) ctx.secrets.add(value);
   ctx.secrets.add(secretFiles.auth0ClientSecret?.value);
   ctx.secrets.add(secretFiles.amplitudeSsoToken?.value);
 
-  const { config, diagnostics } = resolveConfig(inputs);
+  const { fleet, diagnostics } = resolveFleet(inputs);
   for (const d of diagnostics.filter((x) => x.severity === 'warning')) {
     ctx.io.stderr.write(`warning: ${escapeUnsafe(describeDiagnostic(d))}\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length || !config) {
+  if (errors.length || !fleet) {
     const lines = errors.map(describeDiagnostic);
     throw new SsoError('CONFIG_INVALID', errors.length === 1 ? lines[0]! : `${errors.length} configuration problems:`, {
       exit: EXIT.usage,
@@ -47,7 +74,7 @@ export async function loadSetupConfig(ctx: Context, flags: SetupFlags): Promise<
       ...(errors.length === 1 ? {} : { list: lines }),
     });
   }
-  return config;
+  return { ...fleet, orgs: selectOrgs(fleet.orgs, { ...(flags.only ? { only: flags.only } : {}), ...(flags.shard ? { shard: flags.shard } : {}) }), configured: fleet.orgs.length };
 }
 
 function describeDiagnostic(d: ConfigDiagnostic): string {

@@ -15,7 +15,7 @@ import { checkConfigObject, checkSetting } from './validate.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
 import { auth0BaseUrl, loopbackTlsFrom } from '../idp/auth0/domain.js';
 import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
-import type { ConfigDiagnostic, RawConfig, ResolvedConfig, SamlSettings, SpDelivery, ValueSource } from './types.js';
+import type { ConfigDiagnostic, Fleet, RawConfig, RawOrg, ResolvedConfig, SamlSettings, SpDelivery, ValueSource } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'sso-setup.json';
 export const DEFAULT_AMPLITUDE_BASE_URL = 'https://amplitude.com';
@@ -37,6 +37,12 @@ export interface ConfigResolution {
   diagnostics: ConfigDiagnostic[];
 }
 
+export interface FleetResolution {
+  /** Present when there is no error. */
+  fleet?: Fleet;
+  diagnostics: ConfigDiagnostic[];
+}
+
 interface Picked {
   value: string;
   source: ValueSource;
@@ -49,7 +55,32 @@ type SettingName = { [K in InputName]: (typeof INPUTS)[K] extends { path: string
 /** What one setting resolved to: a valid value, nothing given, or a value that was refused (already reported). */
 type Choice = Picked | 'absent' | 'invalid';
 
+/** The environment variable holding the SP endpoint token of one org (org IDs are digits, so any org has one). */
+export function orgTokenEnv(orgId: string): string {
+  return `${ENV.amplitudeSsoToken}_${orgId}`;
+}
+
+/**
+ * One org's configuration, for commands that handle one org (`confirm-upload`, `init`, `demo`):
+ * the single form, or a list of exactly one.
+ */
 export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
+  const { fleet, diagnostics } = resolveFleet(inputs);
+  if (!fleet) return { diagnostics };
+  if (fleet.orgs.length !== 1) {
+    diagnostics.push({
+      severity: 'error',
+      field: 'amplitude.orgs',
+      origin: fleet.orgs[0]?.configFile ?? DEFAULT_CONFIG_FILE,
+      message: `this command handles one org, and the file lists ${fleet.orgs.length}`,
+      hint: 'Pick one with --only ORG_ID.',
+    });
+    return { diagnostics };
+  }
+  return { config: fleet.orgs[0]!, diagnostics };
+}
+
+export function resolveFleet(inputs: ConfigInputs): FleetResolution {
   const diagnostics: ConfigDiagnostic[] = [];
   const sources: Record<string, ValueSource> = {};
   const fileName = inputs.file?.path ?? DEFAULT_CONFIG_FILE;
@@ -61,8 +92,13 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
   const warn = (field: string, origin: string, message: string, hint?: string) =>
     diagnostics.push({ severity: 'warning', field, origin, message, ...(hint ? { hint } : {}) });
 
-  /** flag > env > file; the first source that gives a value decides, and its value must be valid. */
+  /** flag > env > file; the first source that gives a value decides, and its value must be valid. Read once. */
+  const picked = new Map<SettingName, Choice>();
   const pick = (name: SettingName): Choice => {
+    if (!picked.has(name)) picked.set(name, pickOnce(name));
+    return picked.get(name)!;
+  };
+  const pickOnce = (name: SettingName): Choice => {
     const spec = INPUTS[name];
     const candidates: Picked[] = [];
     const flag = inputs.flags[name];
@@ -116,72 +152,144 @@ export function resolveConfig(inputs: ConfigInputs): ConfigResolution {
     );
   }
 
-  // Amplitude org and delivery.
-  const orgPick = pick('amplitudeOrgId');
-  record('amplitude.orgId', orgPick);
-  if (orgPick === 'absent') {
-    error('amplitude.orgId', 'missing', 'the Amplitude org ID is not set', `Set ${ENV.amplitudeOrgId} or pass --amplitude-org-id (the number at the end of the ACS URL in Amplitude's Access & SSO Settings).`);
-  }
+  // The SP endpoint token shared by every org without one of its own; read (and checked) once.
+  let sharedToken: Choice | undefined;
+  const sharedTokenChoice = () => (sharedToken ??= pickSecret(inputs, 'amplitudeSsoToken', undefined, ENV.amplitudeSsoToken, warn, error, 'amplitude.ssoToken'));
 
-  const basePick = pick('amplitudeBaseUrl');
-  record('amplitude.baseUrl', basePick);
-  const baseUrl = given(basePick) ? new URL(basePick.value).origin : basePick === 'absent' ? DEFAULT_AMPLITUDE_BASE_URL : undefined;
-
-  const endpointPick = pick('amplitudeSsoEndpoint');
-  record('amplitude.ssoEndpoint', endpointPick);
-  const endpoint = given(endpointPick) ? new URL(endpointPick.value).toString() : undefined;
-
-  const deliveryPick = pick('delivery');
-  record('amplitude.delivery', deliveryPick, 'derived');
-  const deliveryKind: 'endpoint' | 'manual' = given(deliveryPick) ? (deliveryPick.value as 'endpoint' | 'manual') : endpointPick !== 'absent' ? 'endpoint' : 'manual';
-
-  let delivery: SpDelivery | undefined;
-  if (deliveryKind === 'endpoint') {
-    const token = pickSecret(inputs, 'amplitudeSsoToken', undefined, ENV.amplitudeSsoToken, warn, error, 'amplitude.ssoToken');
-    sources['amplitude.ssoToken'] = given(token) ? token.source : 'default';
-    if (endpointPick === 'absent') {
-      error('amplitude.ssoEndpoint', given(deliveryPick) ? deliveryPick.origin : 'missing', "delivery 'endpoint' needs the SP settings endpoint URL", `Set ${ENV.amplitudeSsoEndpoint} or pass --amplitude-sso-endpoint, or use --delivery manual.`);
+  /** One org: its own values (`own`, from a list entry) over the shared ones (flags, env, file). */
+  const resolveOrg = (own: OrgValues | undefined, orgSources: Record<string, ValueSource>): ResolvedOrg | undefined => {
+    const at = (key: string) => (own ? `${own.path}.${key}` : `amplitude.${key}`);
+    const orgPick = own ? own.orgId : pick('amplitudeOrgId');
+    orgSources['amplitude.orgId'] = given(orgPick) ? orgPick.source : 'default';
+    if (orgPick === 'absent') {
+      error('amplitude.orgId', 'missing', 'the Amplitude org ID is not set', `Set ${ENV.amplitudeOrgId} or pass --amplitude-org-id (the number at the end of the ACS URL in Amplitude's Access & SSO Settings).`);
     }
-    if (token === 'absent') {
-      error('amplitude.ssoToken', 'missing', "delivery 'endpoint' needs the SP endpoint's token", `Set ${ENV.amplitudeSsoToken} or pass --amplitude-sso-token-file <file>.`);
+    const basePick = own && own.baseUrl !== 'absent' ? own.baseUrl : pick('amplitudeBaseUrl');
+    orgSources['amplitude.baseUrl'] = given(basePick) ? basePick.source : 'default';
+    const baseUrl = given(basePick) ? new URL(basePick.value).origin : basePick === 'absent' ? DEFAULT_AMPLITUDE_BASE_URL : undefined;
+
+    const endpointPick = own ? own.ssoEndpoint : pick('amplitudeSsoEndpoint');
+    orgSources['amplitude.ssoEndpoint'] = given(endpointPick) ? endpointPick.source : 'default';
+    const endpoint = given(endpointPick) ? new URL(endpointPick.value).toString() : undefined;
+
+    const deliveryPick = own && own.delivery !== 'absent' ? own.delivery : pick('delivery');
+    orgSources['amplitude.delivery'] = given(deliveryPick) ? deliveryPick.source : 'derived';
+    const deliveryKind: 'endpoint' | 'manual' = given(deliveryPick) ? (deliveryPick.value as 'endpoint' | 'manual') : endpointPick !== 'absent' ? 'endpoint' : 'manual';
+
+    let delivery: SpDelivery | undefined;
+    if (deliveryKind === 'endpoint') {
+      // The org's own token first (AMPLITUDE_SSO_TOKEN_<orgId>), then the shared one.
+      const ownEnv = given(orgPick) ? orgTokenEnv(orgPick.value) : undefined;
+      const ownToken = ownEnv ? envSecret(inputs, ownEnv, error, at('ssoToken')) : 'absent';
+      const token = ownToken !== 'absent' ? ownToken : sharedTokenChoice();
+      orgSources['amplitude.ssoToken'] = given(token) ? token.source : 'default';
+      if (endpointPick === 'absent') {
+        error(at('ssoEndpoint'), given(deliveryPick) ? deliveryPick.origin : 'missing', "delivery 'endpoint' needs the SP settings endpoint URL", own ? `Add "ssoEndpoint" to the entry, or set "delivery": "manual".` : `Set ${ENV.amplitudeSsoEndpoint} or pass --amplitude-sso-endpoint, or use --delivery manual.`);
+      }
+      if (token === 'absent') {
+        error(at('ssoToken'), 'missing', "delivery 'endpoint' needs the SP endpoint's token", own && ownEnv ? `Set ${ownEnv} (or ${ENV.amplitudeSsoToken}, shared by every org) or pass --amplitude-sso-token-file <file>.` : `Set ${ENV.amplitudeSsoToken} or pass --amplitude-sso-token-file <file>.`);
+      }
+      if (endpoint && given(token)) delivery = { kind: 'endpoint', url: endpoint, token: token.value };
+    } else {
+      const filePick = own ? own.metadataFile : pick('metadataFile');
+      orgSources['amplitude.metadataFile'] = given(filePick) ? filePick.source : 'default';
+      if (filePick !== 'invalid') {
+        delivery = { kind: 'manual', metadataFile: given(filePick) ? filePick.value : `amplitude-idp-metadata-${given(orgPick) ? orgPick.value : 'org'}.xml` };
+      }
     }
-    if (endpoint && given(token)) delivery = { kind: 'endpoint', url: endpoint, token: token.value };
+
+    const namePick = pick('appName');
+    orgSources['application.name'] = own && given(own.name) ? own.name.source : given(namePick) ? namePick.source : 'default';
+    const shared = given(namePick) ? namePick.value : DEFAULT_APP_NAME;
+    // In a list, each org's application is told apart by name too (Auth0 names need not be unique, people's eyes do).
+    const name = own ? (given(own.name) ? own.name.value : `${shared} (${given(orgPick) ? orgPick.value : 'org'})`) : shared;
+
+    // The SAML settings relate to the org (its ACS must be a callback): checked whenever both are valid.
+    const sp = given(orgPick) && baseUrl ? amplitudeSp(baseUrl, orgPick.value) : undefined;
+    const saml = sp && !file.refused('saml.callbacks') ? resolveSaml(raw.saml, defaultSamlSettings(sp), fileName, diagnostics, own ? `for org ${sp.orgId}` : undefined) : undefined;
+    if (!delivery || !sp || !saml || (own?.name === 'invalid')) return undefined;
+    return { amplitude: { orgId: sp.orgId, baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery }, application: { name }, saml };
+  };
+
+  const list = file.refused('amplitude.orgs') ? 'invalid' : raw.amplitude?.orgs;
+  const resolved: { org: ResolvedOrg; sources: Record<string, ValueSource> }[] = [];
+  let complete = true;
+  if (list === 'invalid') {
+    complete = false;
+  } else if (Array.isArray(list)) {
+    // The list names each org: settings of one org given outside it would apply to which?
+    for (const [name, field] of [['amplitudeOrgId', 'orgId'], ['amplitudeSsoEndpoint', 'ssoEndpoint'], ['metadataFile', 'metadataFile']] as const) {
+      const p = pick(name);
+      if (given(p)) error(`amplitude.${field}`, p.origin, `is set, but ${fileName} lists the orgs in amplitude.orgs`, `Give each org's ${field} in its entry of amplitude.orgs, and remove this${p.source === 'env' ? ' variable' : p.source === 'flag' ? ' flag' : ''}; pick orgs with --only ORG_ID.`);
+    }
+    const seen = new Map<string, number>();
+    const files = new Map<string, string>();
+    list.forEach((entry, i) => {
+      const path = `amplitude.orgs.${i}`;
+      const value = (key: keyof RawOrg): Choice => {
+        if (file.refused(`${path}.${key}`)) return 'invalid';
+        const v = entry[key];
+        return typeof v === 'string' ? { value: v, source: 'file', origin: `${fileName} ${path}.${key}` } : 'absent';
+      };
+      const orgSources: Record<string, ValueSource> = { ...sources };
+      const orgId = value('orgId');
+      if (given(orgId)) {
+        const first = seen.get(orgId.value);
+        if (first !== undefined) error(`${path}.orgId`, orgId.origin, `org ${orgId.value} is listed twice (also amplitude.orgs.${first})`, 'List each org once.');
+        else seen.set(orgId.value, i);
+      }
+      const org = resolveOrg({ path, orgId, baseUrl: value('baseUrl'), delivery: value('delivery'), ssoEndpoint: value('ssoEndpoint'), metadataFile: value('metadataFile'), name: value('name') }, orgSources);
+      if (!org) {
+        complete = false;
+        return;
+      }
+      if (org.amplitude.delivery.kind === 'manual') {
+        const target = org.amplitude.delivery.metadataFile;
+        const other = files.get(target);
+        if (other) error(`${path}.metadataFile`, `${fileName} ${path}`, `org ${org.amplitude.orgId} would save its metadata to ${target}, as org ${other} does`, 'Give each org its own metadataFile.');
+        else files.set(target, org.amplitude.orgId);
+      }
+      resolved.push({ org, sources: orgSources });
+    });
   } else {
-    const filePick = pick('metadataFile');
-    record('amplitude.metadataFile', filePick);
-    if (filePick !== 'invalid') {
-      delivery = { kind: 'manual', metadataFile: given(filePick) ? filePick.value : `amplitude-idp-metadata-${given(orgPick) ? orgPick.value : 'org'}.xml` };
-    }
+    const orgSources: Record<string, ValueSource> = { ...sources };
+    const org = resolveOrg(undefined, orgSources);
+    if (org) resolved.push({ org, sources: orgSources });
+    else complete = false;
   }
 
-  const namePick = pick('appName');
-  record('application.name', namePick);
-  const name = given(namePick) ? namePick.value : DEFAULT_APP_NAME;
-
-  // The SAML settings relate to the org (its ACS must be a callback): checked whenever both are valid.
-  const sp = given(orgPick) && baseUrl ? amplitudeSp(baseUrl, orgPick.value) : undefined;
-  const saml = sp && !file.refused('saml.callbacks') ? resolveSaml(raw.saml, defaultSamlSettings(sp), fileName, diagnostics) : undefined;
-
-  if (diagnostics.some((d) => d.severity === 'error') || !domain || !given(domainPick) || !given(clientIdPick) || !given(secret) || !given(orgPick) || !delivery || !sp || !saml) {
+  if (diagnostics.some((d) => d.severity === 'error') || !complete || !domain || !given(domainPick) || !given(clientIdPick) || !given(secret)) {
     return { diagnostics };
   }
-
-  const config: ResolvedConfig = {
-    auth0: {
-      domain,
-      baseUrl: auth0BaseUrl(domain, loopbackTlsFrom(inputs.env)),
-      clientId: clientIdPick.value,
-      clientSecret: secret.value,
-      origins: { domain: domainPick.origin, clientId: clientIdPick.origin, clientSecret: secret.origin },
-    },
-    amplitude: { orgId: orgPick.value, baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery },
-    application: { name },
-    saml,
-    ...(inputs.file ? { configFile: inputs.file.path } : {}),
-    sources,
+  const auth0: ResolvedConfig['auth0'] = {
+    domain,
+    baseUrl: auth0BaseUrl(domain, loopbackTlsFrom(inputs.env)),
+    clientId: clientIdPick.value,
+    clientSecret: secret.value,
+    origins: { domain: domainPick.origin, clientId: clientIdPick.origin, clientSecret: secret.origin },
   };
-  return { config, diagnostics };
+  const orgs = resolved.map(({ org, sources: orgSources }): ResolvedConfig => ({
+    auth0,
+    ...org,
+    ...(inputs.file ? { configFile: inputs.file.path } : {}),
+    sources: { ...orgSources, ...sources },
+  }));
+  return { fleet: { form: Array.isArray(list) ? 'list' : 'single', orgs }, diagnostics };
 }
+
+/** What a list entry gives for its org (each value checked by the schema already). */
+interface OrgValues {
+  /** `amplitude.orgs.3`, for messages. */
+  path: string;
+  orgId: Choice;
+  baseUrl: Choice;
+  delivery: Choice;
+  ssoEndpoint: Choice;
+  metadataFile: Choice;
+  name: Choice;
+}
+
+type ResolvedOrg = Pick<ResolvedConfig, 'amplitude' | 'application' | 'saml'>;
 
 /**
  * The tenant host as the rest of the code uses it: a pasted `https://host/` (or `http://` for a
@@ -240,6 +348,11 @@ function pickSecret(
     );
     return { value: flagValue, source: 'flag', origin: flagName };
   }
+  return envSecret(inputs, envName, error, field);
+}
+
+/** A secret from one environment variable (empty counts as unset; only whitespace is an error). */
+function envSecret(inputs: ConfigInputs, envName: string, error: (f: string, o: string, m: string, h?: string) => void, field: string): Choice {
   const env = inputs.env[envName];
   if (env === undefined || env === '') return 'absent';
   if (env.trim() === '') {
@@ -255,6 +368,7 @@ function resolveSaml(
   defaults: SamlSettings,
   fileName: string,
   diagnostics: ConfigDiagnostic[],
+  forOrg?: string,
 ): SamlSettings | undefined {
   const s: SamlSettings = { ...defaults, ...(raw ?? {}) };
   if (!s.callbacks.includes(defaults.recipient)) {
@@ -262,7 +376,7 @@ function resolveSaml(
       severity: 'error',
       field: 'saml.callbacks',
       origin: `${fileName} saml.callbacks`,
-      message: `must include Amplitude's ACS ${defaults.recipient}`,
+      message: `must include Amplitude's ACS ${defaults.recipient}${forOrg ? ` (${forOrg}; saml applies to every org of amplitude.orgs)` : ''}`,
       hint: 'Auth0 refuses SAML requests whose ACS is not an allowed callback.',
     });
     return undefined;

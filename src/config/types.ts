@@ -18,11 +18,24 @@ export interface RawConfig {
     ssoEndpoint?: string;
     /** Where manual delivery writes the IdP metadata. */
     metadataFile?: string;
+    /** Several orgs (instead of `orgId`): one Auth0 application each. */
+    orgs?: RawOrg[];
   };
   application?: {
     name?: string;
   };
   saml?: Partial<SamlSettings>;
+}
+
+/** One entry of `amplitude.orgs`: its settings win over `amplitude.baseUrl` / `amplitude.delivery`. */
+export interface RawOrg {
+  orgId: string;
+  baseUrl?: string;
+  delivery?: 'endpoint' | 'manual';
+  ssoEndpoint?: string;
+  metadataFile?: string;
+  /** Name of this org's Auth0 application. */
+  name?: string;
 }
 
 /** Settings of the Auth0 SAML2 addon that sso-setup manages. Defaults are right for Amplitude. */
@@ -79,6 +92,16 @@ export interface ResolvedConfig {
   configFile?: string;
   /** Where each value came from, by dotted path: for `--verbose` and error messages. */
   sources: Record<string, ValueSource>;
+}
+
+/**
+ * Every org a run handles, each as a complete `ResolvedConfig` (the Auth0 tenant and credentials are
+ * the same in all). `single`: the config names one org (`amplitude.orgId`, AMPLITUDE_ORG_ID); `list`:
+ * the file lists them (`amplitude.orgs`), even if only one. Output shapes follow the form, not the count.
+ */
+export interface Fleet {
+  form: 'single' | 'list';
+  orgs: ResolvedConfig[];
 }
 
 /** A problem found while resolving configuration; errors stop the run, warnings are printed. */

@@ -87,7 +87,8 @@ function unknownSetting(e: SchemaError): SchemaProblem {
   const key = String(e.params.additionalProperty);
   const parent = fieldOf(e.instancePath);
   const field = parent ? `${parent}.${key}` : key;
-  const secretEnv = SECRET_SETTINGS.get(field);
+  // An org of amplitude.orgs has its own token variable; `ssoToken` in an entry is the same mistake.
+  const secretEnv = SECRET_SETTINGS.get(field.replace(/^amplitude\.orgs\.\d+\./, 'amplitude.'));
   if (secretEnv) {
     return {
       kind: 'unknown-setting',

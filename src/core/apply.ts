@@ -166,10 +166,11 @@ async function run(
   const { idp, sp, progress } = deps;
   const desired = desiredClient(config);
 
-  // 1. Token (and the scopes it carries).
+  // 1. Token (and the scopes it carries); the SP endpoint needs no Auth0 token, so it is read meanwhile.
+  const spRead = sp.delivery === 'endpoint' ? sp.readTrust(undefined) : Promise.resolve(undefined);
   record({ id: 'idp.token', title: 'Get a Management API token', status: 'planned', automated: true });
   let step = progress.start(`Getting a Management API token from ${config.auth0.domain}`);
-  const session = await withStep(step, () => idp.connect());
+  const session = await withStep(step, () => allOrFirstError([idp.connect(), spRead.catch(() => undefined)] as const)).then(([s]) => s);
   requireScopes(session.scopes, [SCOPES.readClients], 'read applications');
   step.done(`Management API token from ${config.auth0.domain}`);
   record({ id: 'idp.token', title: 'Get a Management API token', status: 'done', automated: true });
@@ -179,7 +180,7 @@ async function run(
   const [matches, firstTrust, nextKey] = await withStep(step, () =>
     allOrFirstError([
       idp.findClientsByMarker(desired.marker.key, desired.marker.value),
-      sp.delivery === 'endpoint' ? sp.readTrust(undefined) : Promise.resolve(undefined),
+      spRead,
       sp.delivery === 'endpoint' ? nextSigningCertificate(idp, session.scopes, progress) : Promise.resolve(undefined),
     ] as const),
   );
@@ -201,7 +202,9 @@ async function run(
   for (let round = 1; ; round++) {
     const result = await converge(run, client, trust);
     if (opts.dryRun || !run.wrote) return finish(result, run);
-    const confirmed = await confirmKept(run, result.idp.clientId!);
+    const listing = run.finalListing ?? deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+    run.finalListing = undefined;
+    const confirmed = await confirmKept(run, result.idp.clientId!, await listing);
     if (confirmed === undefined) return finish(result, run);
     if (round >= MAX_ROUNDS) {
       throw new SsoError(
@@ -233,6 +236,21 @@ interface RunState {
   wrote: boolean;
   /** Applications this run made but may not delete (the token lacks delete:clients). */
   undeletable: string[];
+  /**
+   * The listing that ends a run which changed something, started as the SP delivery starts (so it
+   * costs no round trip of its own): it is taken after this run's create or update, and shows an
+   * application an overlapping run created meanwhile.
+   */
+  finalListing?: Promise<Auth0Client[]>;
+}
+
+/** Starts the run's final listing (once), as the last writes begin. */
+function startFinalListing(run: RunState): void {
+  if (run.opts.dryRun || run.finalListing) return;
+  const listing = run.deps.idp.findClientsByMarker(run.desired.marker.key, run.desired.marker.value);
+  // Awaited by the run's loop; a failure here must not surface before then as an unhandled rejection.
+  listing.catch(() => undefined);
+  run.finalListing = listing;
 }
 
 function finish(result: ApplyResult, run: RunState): ApplyResult {
@@ -246,6 +264,8 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
   const { config, deps, opts, record, desired } = run;
   const { idp, sp, progress } = deps;
   let client = found;
+  /** Metadata downloaded while the listing after a create ran. */
+  let prefetched: { clientId: string; bytes: Uint8Array } | undefined;
 
   // 3. The Auth0 application.
   let idpPlan = planIdp(desired, client);
@@ -259,7 +279,14 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     const created = await withStep(step, () => createOwnApplication(run, body));
     if (created) step.done(`Created Auth0 application "${created.name}" (${created.client_id}) with the SAML2 addon`);
     else step.skip('Another sso-setup run created the application meanwhile');
-    client = await settleAfterCreate(run, created);
+    // The listing that settles overlapping runs, and meanwhile the new application's metadata (used
+    // when it is the one to keep, as it is unless another run created one at the same time).
+    const [settled, bytes] = await allOrFirstError([
+      settleAfterCreate(run, created),
+      created ? deps.idp.downloadMetadata(created.client_id).catch(() => undefined) : Promise.resolve(undefined),
+    ] as const);
+    client = settled;
+    if (created && bytes && settled.client_id === created.client_id) prefetched = { clientId: created.client_id, bytes };
     if (created && client.client_id === created.client_id) {
       record({ id: 'idp.client', title, status: 'done', automated: true, detail: client.client_id });
       idpOutcome = { action: 'create', diff: changes };
@@ -307,7 +334,7 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     record({ id: 'idp.metadata', title: 'Download and check the IdP metadata', status: 'planned', automated: true });
     const url = idp.metadataUrl(clientId);
     const step = progress.start(`Downloading and checking ${url}`);
-    const bytes = await withStep(step, () => idp.downloadMetadata(clientId));
+    const bytes = prefetched?.clientId === clientId ? prefetched.bytes : await withStep(step, () => idp.downloadMetadata(clientId));
     const verdict = await withStep(step, () => checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30));
     if (!verdict.valid) {
       step.fail();
@@ -360,10 +387,13 @@ async function deliverToEndpoint(
   }
   record({ id: 'sp.deliver', title, status: 'planned', automated: true });
   const step = deps.progress.start(`Uploading the metadata to ${sp.target}`);
-  await withStep(step, () => sp.upload(metadataXml, (summary.additional ?? []).map((c) => c.pem)));
+  startFinalListing(run);
+  const stored = await withStep(step, () => sp.upload(metadataXml, (summary.additional ?? []).map((c) => c.pem)));
   run.wrote = true;
-  // Read back: the SP must hold exactly the certificate the IdP signs with.
-  const readBack = await withStep(step, () => sp.readTrust(undefined));
+  // Read back: the SP must hold exactly the certificate the IdP signs with. The contract's PUT
+  // answers with the settings it stored (docs/sp-settings-endpoint.md), which is what a GET would
+  // read; only an answer without them costs a GET.
+  const readBack = stored ?? (await withStep(step, () => sp.readTrust(undefined)));
   const expected = summary.certificates[0];
   if (readBack.kind !== 'endpoint' || !readBack.enabled || !expected || !readBack.certificates.includes(expected)) {
     step.fail();
@@ -418,6 +448,7 @@ async function handOver(
   }
   record({ id: 'sp.deliver', title: saveTitle, status: 'planned', automated: true, detail: path });
   const step = deps.progress.start(`Saving the IdP metadata to ${path}`);
+  startFinalListing(run);
   if (!plan.changes.some((c) => c.field === 'file') && existing === metadataXml) {
     // Same bytes already on disk: nothing to write.
   } else {
@@ -501,9 +532,8 @@ async function settleAfterCreate(run: RunState, created: Auth0Client | undefined
  * At the end of a run that changed something: is `clientId` still the application to keep?
  * Undefined when it is; otherwise the one to converge on now (this run's own extras deleted).
  */
-async function confirmKept(run: RunState, clientId: string): Promise<Auth0Client | undefined> {
-  const { deps, desired } = run;
-  const seen = await deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+async function confirmKept(run: RunState, clientId: string, seen: Auth0Client[]): Promise<Auth0Client | undefined> {
+  const { deps } = run;
   const { keep, extras, ambiguous } = chooseKept(run, seen);
   if (keep && keep.client_id !== clientId) {
     deps.progress.info(`Another sso-setup run created "${keep.name}" (${keep.client_id}) before this one: delivering that application instead.`);

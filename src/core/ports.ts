@@ -43,7 +43,9 @@ export interface IdpSession {
 export interface IdpAdmin {
   /** Gets a Management API token (and checks the credentials). */
   connect(): Promise<IdpSession>;
-  /** Every client whose `client_metadata[key]` equals `value`. */
+  /** Every client of the tenant (all pages). */
+  listClients(): Promise<Auth0Client[]>;
+  /** Every client whose `client_metadata[key]` equals `value` (one listing). */
   findClientsByMarker(key: string, value: string): Promise<Auth0Client[]>;
   getClient(clientId: string): Promise<Auth0Client | undefined>;
   createClient(body: ClientWrite): Promise<Auth0Client>;
@@ -93,8 +95,11 @@ export interface SpConnector {
 
 export interface EndpointSp extends SpConnector {
   readonly delivery: 'endpoint';
-  /** Replaces the SP's IdP settings; `additionalCertificates` (PEM) are trusted besides the metadata's. */
-  upload(metadataXml: string, additionalCertificates: string[]): Promise<SpTrust>;
+  /**
+   * Replaces the SP's IdP settings; `additionalCertificates` (PEM) are trusted besides the metadata's.
+   * Returns what the SP says it stored, or undefined when its answer does not say (then read it back).
+   */
+  upload(metadataXml: string, additionalCertificates: string[]): Promise<SpTrust | undefined>;
   disable(): Promise<void>;
 }
 

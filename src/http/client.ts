@@ -15,6 +15,7 @@
  * whether a create that got a 5xx landed before it tries again.
  */
 import { sharedDispatcher } from './agent.js';
+import type { RequestLimiter } from './rate-limiter.js';
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -52,6 +53,8 @@ export interface HttpClientOptions {
   now?: () => number;
   /** Test hook: a fetch to use instead of undici's. */
   fetchImpl?: FetchLike;
+  /** Paces the requests it covers (the Auth0 tenant's rate limit, ./rate-limiter.ts); every attempt goes through it. */
+  limiter?: RequestLimiter;
 }
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -149,7 +152,9 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
 
     let attempt = 1;
     let rateLimited = 0;
+    const limiter = options.limiter?.covers(url) ? options.limiter : undefined;
     for (;;) {
+      if (limiter) await limiter.acquire();
       const deadline = AbortSignal.timeout(timeoutMs);
       const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
       const started = now();
@@ -160,6 +165,7 @@ export function createHttpClient(options: HttpClientOptions = {}): FetchLike {
       } catch (error) {
         failure = deadline.aborted && !init.signal?.aborted ? new HttpTimeoutError(method, url, timeoutMs) : error;
       }
+      limiter?.settle(response ? { status: response.status, headers: response.headers } : undefined);
       options.onResponse?.({ method, url, status: response?.status ?? 'error', ms: now() - started });
 
       if (init.signal?.aborted) throw failure ?? new Error('aborted');

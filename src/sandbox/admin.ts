@@ -12,14 +12,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, bearerToken, readBody, sameSecret, sendJson } from './http-kit.js';
 import { parseFaultSpec, type FaultOptions, type Faults } from './faults.js';
+import { sequentialRoundTrips, type RequestLog } from './request-log.js';
 
 export const ADMIN_FAULTS_PATH = '/__sandbox/faults';
+/** `GET`: every request the sandbox served (all its emulators) and their sequential round trips; `DELETE` clears the log. */
+export const ADMIN_REQUESTS_PATH = '/__sandbox/requests';
 const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 
 export interface AdminRoute {
   /** The bearer token the route requires; without one the route does not exist (404 like any unknown path). */
   token: string | undefined;
   faults: Faults;
+  /** The sandbox's request log (shared by its emulators); every other request is recorded in it. */
+  log?: RequestLog;
 }
 
 /** What the route shows: the settings in force and the counts of faults injected since the server started. */
@@ -31,7 +36,11 @@ export interface FaultsView {
 /** Answers the admin route; false when the request is for something else. */
 export async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, admin: AdminRoute): Promise<boolean> {
   const path = (req.url ?? '/').split('?')[0];
-  if (path !== ADMIN_FAULTS_PATH || admin.token === undefined) return false;
+  const logPath = path === ADMIN_REQUESTS_PATH && admin.log !== undefined;
+  if ((path !== ADMIN_FAULTS_PATH && !logPath) || admin.token === undefined) {
+    admin.log?.track(req, res);
+    return false;
+  }
   const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
     sendJson(res, status, { error: { code, message } }, { 'cache-control': 'no-store', ...headers });
 
@@ -44,6 +53,19 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     fail(401, 'UNAUTHORIZED', 'send Authorization: Bearer <SANDBOX_ADMIN_TOKEN> (from the sandbox env file)', {
       'www-authenticate': 'Bearer realm="sso-setup-sandbox"',
     });
+    return true;
+  }
+  if (logPath) {
+    const log = admin.log!;
+    if (req.method === 'GET') {
+      const requests = log.entries();
+      sendJson(res, 200, { requests, sequentialRoundTrips: sequentialRoundTrips(requests) }, { 'cache-control': 'no-store' });
+    } else if (req.method === 'DELETE') {
+      log.clear();
+      res.writeHead(204, { 'cache-control': 'no-store' }).end();
+    } else {
+      fail(405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not allowed here; use GET or DELETE`, { allow: 'GET, DELETE' });
+    }
     return true;
   }
   if (req.method === 'GET') {

@@ -5,6 +5,7 @@
  */
 import type { Faults, FaultOptions } from './faults.js';
 import type { TlsIdentity } from './http-kit.js';
+import type { RequestLog } from './request-log.js';
 
 export type { TlsIdentity } from './http-kit.js';
 
@@ -50,6 +51,8 @@ export interface Auth0EmulatorOptions {
   tls?: TlsIdentity;
   /** Host name in the tenant's domain and URLs (default: `host`); with TLS one the certificate covers. */
   publicHost?: string;
+  /** Records every request served (shared by a sandbox's emulators: ../request-log.ts). */
+  requestLog?: RequestLog;
 }
 
 /** The machine-to-machine application the CLI authenticates as. */
@@ -133,6 +136,8 @@ export interface AmplitudeEmulatorOptions {
   tls?: TlsIdentity;
   /** Host name in the org's URLs (default: `host`). */
   publicHost?: string;
+  /** As for the Auth0 emulator. */
+  requestLog?: RequestLog;
 }
 
 /** What the SP holds after a successful upload through the settings endpoint. */

@@ -4,9 +4,10 @@ import { applySetup, type ApplyResult, type MetadataChecker, type StepRecord } f
 import { EXIT, type ExitCode } from '../../errors.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Context } from '../context.js';
-import { createProgress } from '../progress.js';
-import { createServices } from '../services.js';
-import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
+import { createProgress, orgProgress } from '../progress.js';
+import { createSp, createTenantServices } from '../services.js';
+import { loadSetupFleet, type SetupFlags } from '../setup-config.js';
+import { forEachOrg, oneAtATime, shareTenant, type OrgOutcome } from '../../core/fleet.js';
 import { checkWritable, createFileStore } from '../file-store.js';
 import { style } from '../style.js';
 import { withInterruptNotice } from '../interrupt.js';
@@ -16,16 +17,32 @@ export interface ApplyFlags extends SetupFlags {
   dryRun?: boolean;
 }
 
+/** Orgs applied at once: enough to keep the tenant's rate limit busy, few enough that memory stays flat. */
+export const FLEET_CONCURRENCY = 8;
+
 export async function runApplyCommand(ctx: Context, flags: ApplyFlags): Promise<ExitCode> {
-  const config = await loadSetupConfig(ctx, flags);
-  try {
-    const result = await withInterruptNotice(ctx, 'run the same command again.', () => applyWithConfig(ctx, config, { dryRun: Boolean(flags.dryRun) }));
-    await printApplyResult(ctx, result);
-    return EXIT.ok;
-  } catch (error) {
-    reportSteps(ctx, error);
-    throw error;
+  const fleet = await loadSetupFleet(ctx, flags);
+  const dryRun = Boolean(flags.dryRun);
+  if (fleet.form === 'single' && fleet.orgs.length === 1) {
+    // One org named by orgId / AMPLITUDE_ORG_ID: the output scripts have always read.
+    try {
+      const result = await withInterruptNotice(ctx, 'run the same command again.', () => applyWithConfig(ctx, fleet.orgs[0]!, { dryRun }));
+      await printApplyResult(ctx, result);
+      return EXIT.ok;
+    } catch (error) {
+      reportSteps(ctx, error);
+      throw error;
+    }
   }
+  const outcomes = await withInterruptNotice(ctx, 'run the same command again.', () => applyOrgs(ctx, fleet.orgs, { dryRun }));
+  const report = fleetApplyReport(outcomes, dryRun, fleet.configured);
+  if (ctx.output.json) {
+    ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const { renderFleetApply } = await import('../render/fleet.js');
+    ctx.io.stdout.write(renderFleetApply(report, style(ctx.output.color)));
+  }
+  return report.ok ? EXIT.ok : EXIT.failure;
 }
 
 /** After a failure, tells what was done and what was not (the error itself follows). */
@@ -42,32 +59,92 @@ export function reportSteps(ctx: Context, error: unknown): void {
   ctx.io.stderr.write(`${lines.join('\n')}\n`);
 }
 
-/** The run shared by apply, init and demo: same adapters, same progress, same result. */
+/** The run shared by apply (one org), init and demo: same adapters, same progress, same result. */
 export async function applyWithConfig(
   ctx: Context,
   config: ResolvedConfig,
   opts: { dryRun: boolean; progress?: Progress },
 ): Promise<ApplyResult> {
+  const [outcome] = await applyOrgs(ctx, [config], opts);
+  if (!outcome!.ok) throw outcome!.error;
+  return outcome!.value;
+}
+
+/**
+ * Applies every org of `orgs` against their one tenant: one token, one listing and one signing-key
+ * read for all (src/core/fleet.ts), Management API requests paced by one tenant limiter, the orgs
+ * concurrently; each org ends in its own outcome.
+ */
+export async function applyOrgs(
+  ctx: Context,
+  orgs: ResolvedConfig[],
+  opts: { dryRun: boolean; progress?: Progress },
+): Promise<OrgOutcome<ApplyResult>[]> {
   // Manual delivery ends by writing the metadata file: a path that cannot take it is a usage error
   // found before anything is changed (also in a dry run, which would otherwise promise a write that fails).
-  const delivery = config.amplitude.delivery;
-  if (delivery.kind === 'manual') await checkWritable(resolve(ctx.cwd, delivery.metadataFile), metadataFileOrigin(config));
-  const progress = opts.progress ?? (await createProgress(ctx));
-  const services = createServices(ctx, config, progress);
-  return applySetup(
-    config,
-    {
-      idp: services.idp,
-      sp: services.sp,
-      files: createFileStore(ctx.cwd, ctx.secrets),
-      progress,
-      checkMetadata: loadChecker,
-      now: ctx.now,
-      runId: randomBytes(8).toString('hex'),
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    },
-    { dryRun: opts.dryRun },
+  for (const config of orgs) {
+    const delivery = config.amplitude.delivery;
+    if (delivery.kind === 'manual') await checkWritable(resolve(ctx.cwd, delivery.metadataFile), metadataFileOrigin(config));
+  }
+  if (!orgs.length) return [];
+  const several = orgs.length > 1;
+  const progress = opts.progress ?? (await createProgress(ctx, { plain: several }));
+  const { http, idp } = createTenantServices(ctx, orgs[0]!.auth0, progress);
+  const tenant = shareTenant(idp);
+  const session = tenant.session();
+  session.catch(() => undefined);
+  const checkMetadata = oneAtATime(loadChecker);
+  const files = createFileStore(ctx.cwd, ctx.secrets);
+  const runId = randomBytes(8).toString('hex');
+  const outcomes = await forEachOrg(orgs, tenant, FLEET_CONCURRENCY, (config, orgIdp) =>
+    applySetup(
+      config,
+      {
+        idp: orgIdp,
+        sp: createSp(ctx, config, http),
+        files,
+        progress: several ? orgProgress(progress, config.amplitude.orgId) : progress,
+        checkMetadata,
+        now: ctx.now,
+        runId,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      },
+      { dryRun: opts.dryRun },
+    ),
   );
+  // A token refused is the whole run's failure (every org failed alike on it): said once.
+  if (several) await session;
+  return outcomes;
+}
+
+/** `apply --json` for a list of orgs: one entry per org, in the configured order. */
+export interface FleetApplyReport {
+  ok: boolean;
+  changed: boolean;
+  dryRun: boolean;
+  /** Orgs configured, and handled by this run (`--only`, `--shard`). */
+  counts: { configured: number; selected: number; failed: number; changed: number };
+  orgs: FleetApplyEntry[];
+}
+
+export type FleetApplyEntry =
+  | { orgId: string; status: 'changed' | 'unchanged' | 'planned'; result: ApplyResult }
+  | { orgId: string; status: 'failed'; error: { code: string; message: string; hint?: string; details?: Record<string, unknown> } };
+
+export function fleetApplyReport(outcomes: OrgOutcome<ApplyResult>[], dryRun: boolean, configured: number): FleetApplyReport {
+  const orgs = outcomes.map((o): FleetApplyEntry => {
+    if (!o.ok) {
+      const e = o.error;
+      return { orgId: o.orgId, status: 'failed', error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}), ...(e.details ? { details: e.details } : {}) } };
+    }
+    const r = o.value;
+    const planned = dryRun && (r.idp.action !== 'none' || (r.sp.action !== 'none'));
+    const status = r.changed ? 'changed' : planned ? 'planned' : 'unchanged';
+    return { orgId: o.orgId, status, result: r };
+  });
+  const failed = orgs.filter((o) => o.status === 'failed').length;
+  const changed = orgs.filter((o) => o.status === 'changed').length;
+  return { ok: failed === 0, changed: changed > 0, dryRun, counts: { configured, selected: orgs.length, failed, changed }, orgs };
 }
 
 /** Where the metadata file path came from, for messages. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { parseFaultSpec, type FaultOptions } from '../../sandbox/faults.js';
 import { startSandbox, toDotenv, type Sandbox } from '../../sandbox/index.js';
-import { ADMIN_FAULTS_PATH } from '../../sandbox/admin.js';
+import { ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH } from '../../sandbox/admin.js';
 import { RATE_LIMIT_PRESETS, type RateLimitSettings } from '../../sandbox/types.js';
 import type { Context } from '../context.js';
 import { writeFileAtomic } from '../file-store.js';
@@ -16,6 +16,7 @@ export interface SandboxFlags {
   amplitudeFaults?: string;
   tls?: boolean;
   faultSeed?: number;
+  orgs?: number;
 }
 
 /** Starts both emulators, writes the env file, and serves until SIGINT/SIGTERM. */
@@ -32,11 +33,12 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       ...(amplitudeFaults ? { amplitudeFaults } : {}),
       ...(flags.tls ? { tls: true } : {}),
       ...(flags.faultSeed !== undefined ? { faultSeed: flags.faultSeed } : {}),
+      ...(flags.orgs !== undefined ? { orgs: flags.orgs } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new SsoError('SANDBOX_PORT_IN_USE', `port ${flags.port} or ${(flags.port ?? 0) + 1} is already in use`, {
+      throw new SsoError('SANDBOX_PORT_IN_USE', `port ${flags.port}, or one of the ${flags.orgs ?? 1} after it, is already in use`, {
         exit: EXIT.usage,
         hint: 'Choose another --port, or omit it to use any free ports.',
       });
@@ -45,7 +47,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
   }
   // The sandbox's own credentials are throw-away, but treat them like any secret in output.
   ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
-  ctx.secrets.add(sandbox.env.AMPLITUDE_SSO_TOKEN);
+  for (const org of sandbox.amplitudeOrgs) ctx.secrets.add(org.ssoToken);
   ctx.secrets.add(sandbox.adminToken);
   try {
     let envFile: string | undefined;
@@ -64,10 +66,14 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
         loginUrl: sandbox.amplitude.loginUrl,
         ssoEndpoint: sandbox.amplitude.ssoEndpoint,
       },
+      ...(flags.orgs !== undefined
+        ? { orgs: sandbox.amplitudeOrgs.map((o) => ({ orgId: o.orgId, url: o.baseUrl, ssoEndpoint: o.ssoEndpoint, loginUrl: o.loginUrl })), config: sandbox.configFile }
+        : {}),
       user: { email: sandbox.auth0.user.email },
       ...(sandbox.tls ? { tls: { caFile: sandbox.tls.caFile } } : {}),
       // Set or clear faults while serving (bearer SANDBOX_ADMIN_TOKEN from the env file).
-      faultsAdmin: [`${sandbox.auth0.baseUrl}${ADMIN_FAULTS_PATH}`, `${sandbox.amplitude.baseUrl}${ADMIN_FAULTS_PATH}`],
+      faultsAdmin: [`${sandbox.auth0.baseUrl}${ADMIN_FAULTS_PATH}`, ...sandbox.amplitudeOrgs.map((o) => `${o.baseUrl}${ADMIN_FAULTS_PATH}`)],
+      requestsAdmin: `${sandbox.auth0.baseUrl}${ADMIN_REQUESTS_PATH}`,
       ...(envFile ? { envFile } : {}),
     };
     if (ctx.output.json) {
@@ -76,16 +82,19 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       ctx.io.stdout.write(
         [
           `Auth0 sandbox:     ${sandbox.auth0.baseUrl}  (AUTH0_DOMAIN=${sandbox.auth0.domain})`,
-          `Amplitude sandbox: ${sandbox.amplitude.baseUrl}  (org ${sandbox.amplitude.orgId})`,
-          `  SSO settings endpoint: ${sandbox.amplitude.ssoEndpoint}`,
-          `  SP-initiated login:    ${sandbox.amplitude.loginUrl}`,
+          ...sandbox.amplitudeOrgs.flatMap((o) => [
+            `Amplitude sandbox: ${o.baseUrl}  (org ${o.orgId})`,
+            `  SSO settings endpoint: ${o.ssoEndpoint}`,
+            `  SP-initiated login:    ${o.loginUrl}`,
+          ]),
+          ...(sandbox.configFile ? [`Config naming every org: ${sandbox.configFile} (SANDBOX_CONFIG; each org's token: AMPLITUDE_SSO_TOKEN_<org id>)`] : []),
           `Sandbox user: ${sandbox.auth0.user.email}`,
           ...(sandbox.tls
             ? [`TLS: both serve https with a CA made for this run: ${sandbox.tls.caFile} (give it to clients as NODE_EXTRA_CA_CERTS; a node process reads it at start-up only)`]
             : []),
-          `Faults: GET/POST ${summary.faultsAdmin.join(' and ')} (bearer SANDBOX_ADMIN_TOKEN)`,
+          `Faults: GET/POST ${summary.faultsAdmin.join(' and ')} (bearer SANDBOX_ADMIN_TOKEN); requests served: GET ${summary.requestsAdmin}`,
           envFile
-            ? `Credentials written to ${envFile}. Try: set -a; . ${flags.envFile}; set +a; sso-setup apply`
+            ? `Credentials written to ${envFile}. Try: set -a; . ${flags.envFile}; set +a; sso-setup apply${sandbox.configFile ? ' --config "$SANDBOX_CONFIG"' : ''}`
             : `Pass --env-file FILE to get the credentials (AUTH0_*, AMPLITUDE_*, SANDBOX_*${sandbox.tls ? ', NODE_EXTRA_CA_CERTS' : ''}) in dotenv format.`,
           'Serving until Ctrl-C.',
           '',

@@ -55,26 +55,39 @@ export function wrapText(text: string, width: number | undefined): string[] {
 
 /** JUnit XML: one testcase per check; fail (and warn under --strict) is a failure, skip is skipped. */
 export function renderJunit(report: VerifyReport, strict: boolean, at: Date, durationMs: number): string {
-  const failures = report.checks.filter((c) => c.status === 'fail' || (strict && c.status === 'warn')).length;
-  const skips = report.checks.filter((c) => c.status === 'skip').length;
-  const cases = report.checks.map((c) => {
-    const body: string[] = [];
-    if (c.status === 'fail' || (strict && c.status === 'warn')) {
-      body.push(`      <failure message="${attr(c.message)}" type="${c.status}">${text([c.message, c.hint].filter(Boolean).join('\n'))}</failure>`);
-    } else if (c.status === 'skip') {
-      body.push(`      <skipped message="${attr(c.message)}"/>`);
-    } else if (c.status === 'warn') {
-      body.push(`      <system-out>${text(`warning: ${c.message}${c.hint ? `\n${c.hint}` : ''}`)}</system-out>`);
-    }
-    const open = `    <testcase classname="sso-setup.verify" name="${attr(c.id)}" time="0"`;
-    return body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`;
+  return renderJunitSuites([{ name: 'sso-setup verify', report }], strict, at, durationMs);
+}
+
+/** One testsuite per report (per org of `amplitude.orgs`: `sso-setup verify org 123456`), one testcase per check. */
+export function renderJunitSuites(suites: { name: string; report: VerifyReport }[], strict: boolean, at: Date, durationMs: number): string {
+  const failing = (c: CheckResult) => c.status === 'fail' || (strict && c.status === 'warn');
+  const all = suites.flatMap((x) => x.report.checks);
+  const time = (durationMs / 1000).toFixed(3);
+  const body = suites.flatMap(({ name, report }) => {
+    const failures = report.checks.filter(failing).length;
+    const skips = report.checks.filter((c) => c.status === 'skip').length;
+    const cases = report.checks.map((c) => {
+      const lines: string[] = [];
+      if (failing(c)) {
+        lines.push(`      <failure message="${attr(c.message)}" type="${c.status}">${text([c.message, c.hint].filter(Boolean).join('\n'))}</failure>`);
+      } else if (c.status === 'skip') {
+        lines.push(`      <skipped message="${attr(c.message)}"/>`);
+      } else if (c.status === 'warn') {
+        lines.push(`      <system-out>${text(`warning: ${c.message}${c.hint ? `\n${c.hint}` : ''}`)}</system-out>`);
+      }
+      const open = `    <testcase classname="${attr(name.replace(/ /g, '.'))}" name="${attr(c.id)}" time="0"`;
+      return lines.length ? `${open}>\n${lines.join('\n')}\n    </testcase>` : `${open}/>`;
+    });
+    return [
+      `  <testsuite name="${attr(name)}" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skips}" timestamp="${at.toISOString().replace(/\.\d{3}Z$/, '')}" time="${time}">`,
+      ...cases,
+      '  </testsuite>',
+    ];
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="sso-setup verify" tests="${report.checks.length}" failures="${failures}" skipped="${skips}" time="${(durationMs / 1000).toFixed(3)}">`,
-    `  <testsuite name="sso-setup verify" tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skips}" timestamp="${at.toISOString().replace(/\.\d{3}Z$/, '')}" time="${(durationMs / 1000).toFixed(3)}">`,
-    ...cases,
-    '  </testsuite>',
+    `<testsuites name="sso-setup verify" tests="${all.length}" failures="${all.filter(failing).length}" skipped="${all.filter((c) => c.status === 'skip').length}" time="${time}">`,
+    ...body,
     '</testsuites>',
     '',
   ].join('\n');

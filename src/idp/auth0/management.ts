@@ -69,18 +69,19 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
       return { scopes: session.scopes };
     },
 
-    async findClientsByMarker(key, value) {
+    async listClients() {
       return call('list applications', async () => {
         const api = await clientsApi();
-        const found: Auth0Client[] = [];
+        const all: Auth0Client[] = [];
         // Full objects, 100 a page: one request for most tenants, and no second GET per match.
         const page = await api.list({ per_page: 100, include_totals: true });
-        for await (const c of page) {
-          const client = c as unknown as Auth0Client;
-          if (client.client_metadata?.[key] === value) found.push(client);
-        }
-        return found;
+        for await (const c of page) all.push(c as unknown as Auth0Client);
+        return all;
       });
+    },
+
+    async findClientsByMarker(key, value) {
+      return (await this.listClients()).filter((c) => c.client_metadata?.[key] === value);
     },
 
     async getClient(clientId) {

@@ -73,7 +73,7 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
   server.requestTimeout = 30_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (await handleAdminRequest(req, res, { token: opts.adminToken, faults })) return;
+    if (await handleAdminRequest(req, res, { token: opts.adminToken, faults, ...(opts.requestLog ? { log: opts.requestLog } : {}) })) return;
     const fault = await faults.decide(req);
     if (fault.kind === 'drop') return dropConnection(res);
     if (fault.kind === 'lost') loseAnswer(res);

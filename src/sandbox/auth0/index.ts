@@ -9,6 +9,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { handleAdminRequest } from '../admin.js';
+import type { RequestLog } from '../request-log.js';
 import { Faults, dropConnection, loseAnswer } from '../faults.js';
 import { BodyTooLargeError, MAX_BODY_BYTES, createSandboxServer, parseForm, readBody, redirect, requestCookies, sendJson, sendText } from '../http-kit.js';
 import { RATE_LIMIT_PRESETS, type Auth0Emulator, type Auth0EmulatorOptions, type Auth0TenantControl, type ManagementApp } from '../types.js';
@@ -64,7 +65,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   const bucket = new TokenBucket(opts.rateLimit ?? RATE_LIMIT_PRESETS.generous, Date.now());
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    serve({ req, res, tenant, idp, bucket, faults, adminToken: opts.adminToken }).catch(() => {
+    serve({ req, res, tenant, idp, bucket, faults, adminToken: opts.adminToken, log: opts.requestLog }).catch(() => {
       if (res.headersSent) {
         res.destroy();
         return;
@@ -125,12 +126,13 @@ interface Serving {
   bucket: TokenBucket;
   faults: Faults;
   adminToken: string | undefined;
+  log: RequestLog | undefined;
 }
 
-async function serve({ req, res, tenant, idp, bucket, faults, adminToken }: Serving): Promise<void> {
+async function serve({ req, res, tenant, idp, bucket, faults, adminToken, log }: Serving): Promise<void> {
   const url = new URL(req.url ?? '/', `http://${tenant.domain}`);
   const area = areaOf(url.pathname);
-  if (await handleAdminRequest(req, res, { token: adminToken, faults })) return;
+  if (await handleAdminRequest(req, res, { token: adminToken, faults, ...(log ? { log } : {}) })) return;
 
   const fault = await faults.decide(req);
   if (fault.kind === 'drop') return dropConnection(res);

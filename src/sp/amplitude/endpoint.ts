@@ -97,7 +97,8 @@ export function createEndpointSp(url: string, token: string, http: FetchLike): E
     },
     async upload(metadataXml: string, additionalCertificates: string[]) {
       const { status, json } = await request('PUT', { identityProvider: 'auth0', metadataXml, additionalCertificates });
-      if (status === 200 || status === 201) return toTrust(json as SettingsDocument);
+      // A settings document (it names `enabled`) is what the SP stored; anything else says nothing.
+      if (status === 200 || status === 201) return json && typeof json.enabled === 'boolean' ? toTrust(json as SettingsDocument) : undefined;
       throw fail('PUT', status, json);
     },
     async disable() {
