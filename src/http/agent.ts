@@ -4,6 +4,7 @@
  * installed as the global dispatcher, so Node's own fetch is untouched.
  */
 import type { Dispatcher } from 'undici';
+import { useBaselineWasmCompiler } from '../wasm-tier.js';
 
 let shared: Dispatcher | undefined;
 /** Extra CA certificates (PEM) trusted on top of Node's own store: only `demo --tls` sets one. */
@@ -24,6 +25,7 @@ export const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function sharedDispatcher(): Promise<Dispatcher> {
   if (!shared) {
+    useBaselineWasmCompiler();
     const { Agent } = await import('undici');
     // Node's bundled roots plus ours (node:tls is read only here: it is not needed at start-up).
     const ca = extraCa.length ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, ...extraCa] } : {};

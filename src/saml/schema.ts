@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Finding } from './findings.js';
 import { printable } from './xml.js';
+import { useBaselineWasmCompiler } from '../wasm-tier.js';
 
 const SCHEMA_DIR = new URL('../../schema/xsd/', import.meta.url);
 const ROOT_SCHEMA = 'saml-schema-metadata-2.0.xsd';
@@ -46,6 +47,7 @@ function loadSchemas(): Promise<{ root: SchemaFile; preload: SchemaFile[] }> {
 export async function validateMetadataSchema(text: string): Promise<Finding[]> {
   let result: { valid: boolean | null; errors: readonly { message: string; loc: { lineNumber: number } | null }[] };
   try {
+    useBaselineWasmCompiler();
     const [{ validateXML }, { root, preload }] = await Promise.all([import('xmllint-wasm'), loadSchemas()]);
     result = await validateXML({ xml: [{ fileName: 'metadata.xml', contents: text }], schema: [root], preload });
   } catch (error) {
