@@ -23,8 +23,12 @@ import type { Auth0Client, IdpAdmin, IdpSession, SigningKeyInfo } from './ports.
 export interface SharedTenant {
   /** The run's one token request (memoised). */
   session(): Promise<IdpSession>;
-  /** An `IdpAdmin` for one org; `leave()` when the org is done, so coalesced listings stop waiting for it. */
-  join(): { idp: IdpAdmin; leave(): void };
+  /**
+   * An `IdpAdmin` for one org; `leave()` when the org is done, so coalesced listings stop waiting for
+   * it. Its first listing is the run's shared one, unless `fresh` (a second pass over the orgs, e.g.
+   * destroy's after the confirmation: every listing then is taken anew).
+   */
+  join(opts?: { fresh?: boolean }): { idp: IdpAdmin; leave(): void };
   /** Requests made for listings and signing keys, for the bench and `--verbose`. */
   readonly counts: { listings: number; signingKeyReads: number };
 }
@@ -58,18 +62,22 @@ export function shareTenant(idp: IdpAdmin): SharedTenant {
       (error: unknown) => batch.forEach((w) => w.reject(error)),
     );
   };
-  const relist = () =>
-    new Promise<Auth0Client[]>((resolve, reject) => {
+  const relist = () => {
+    const listing = new Promise<Auth0Client[]>((resolve, reject) => {
       waiting.push({ resolve, reject });
       maybeList();
     });
+    // An org that failed meanwhile no longer awaits its listing: its failure is not unhandled.
+    listing.catch(() => undefined);
+    return listing;
+  };
 
   return {
     session,
     counts,
-    join() {
+    join(opts = {}) {
       active++;
-      let first = true;
+      let first = !opts.fresh;
       let left = false;
       const listClients = () => {
         if (first) {
@@ -117,13 +125,14 @@ export async function forEachOrg<T>(
   tenant: SharedTenant,
   concurrency: number,
   work: (org: ResolvedConfig, idp: IdpAdmin) => Promise<T>,
+  opts: { fresh?: boolean } = {},
 ): Promise<OrgOutcome<T>[]> {
   const outcomes: OrgOutcome<T>[] = new Array(orgs.length);
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < orgs.length; i = next++) {
       const org = orgs[i]!;
-      const { idp, leave } = tenant.join();
+      const { idp, leave } = tenant.join(opts);
       try {
         outcomes[i] = { orgId: org.amplitude.orgId, ok: true, value: await work(org, idp) };
       } catch (error) {

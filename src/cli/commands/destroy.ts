@@ -75,6 +75,7 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
     tenant,
     FLEET_CONCURRENCY,
     (config, orgIdp) => destroySetup(config, { idp: orgIdp, sp: sps.get(config.amplitude.orgId)!, progress: label(config) }, found.get(config.amplitude.orgId)!),
+    { fresh: true },
   );
   const byOrg = new Map(outcomes.map((o) => [o.orgId, o]));
   const all = orgs.map((o, i) => byOrg.get(o.amplitude.orgId) ?? (targets[i] as OrgOutcome<DestroyResult>));
