@@ -10,9 +10,9 @@
  * request for it. The headers give the bucket size and its level; the refill rate is not in them,
  * and `reset` is in whole seconds (too coarse at 2/s: waiting for it costs up to a second per
  * burst), so the rate is learned from the answers: requests the tenant accepted plus the rise of
- * `remaining`, over the time since the bucket was last seen full. Until it has learned a rate, an
- * empty bucket is waited out until `reset`. A 429 still reaches the HTTP client, which waits as the
- * server asks (the run's 429 budget); the limiter only makes 429s rare.
+ * `remaining`, over at least a second since the bucket was last seen full (a full bucket stops
+ * filling). Until then it assumes the bucket refills in a second. A 429 still reaches the HTTP
+ * client, which waits as the server asks (the run's 429 budget); the limiter only makes 429s rare.
  *
  * Pure policy over an injected clock; the HTTP client calls `acquire` before, and `settle` after,
  * each attempt.
@@ -93,8 +93,10 @@ export function createTenantLimiter(options: LimiterOptions): RequestLimiter {
     }
     if (!queue.length || inFlight >= maxInFlight || timer || limit === undefined) return;
     const t = now();
-    // Without a learned rate: until `reset`, when the tenant adds requests (a second at most when unknown).
-    const waitMs = rate === undefined ? Math.min(Math.max(0, resetAt - t), 60_000) + 50 : Math.ceil(((1 - level(t)) / rate) * 1000) + 5;
+    // Without a learned rate: as if the bucket refilled in a second (Auth0's free tier: burst 2, 2/s),
+    // but never past `reset`. Too fast for a slower tenant means a 429 or two in the first second,
+    // waited out as the server asks, while the answers teach the limiter the real rate.
+    const waitMs = rate === undefined ? Math.min(Math.max(0, resetAt - t), 1000 / limit) + 5 : Math.ceil(((1 - level(t)) / rate) * 1000) + 5;
     waitedMs += waitMs;
     timer = sleep(waitMs).then(() => {
       timer = undefined;
