@@ -1,4 +1,5 @@
 import { resolveConfig, resolveFleet, type ConfigInputs } from '../../src/config/resolve.js';
+import type { ConfigDiagnostic } from '../../src/config/types.js';
 
 const ENV = {
   AUTH0_DOMAIN: 'acme.us.auth0.com',
@@ -14,7 +15,7 @@ function fleet(partial: Partial<ConfigInputs>) {
   return resolveFleet({ env: ENV, flags: {}, ...partial });
 }
 
-function errorsOf(r: { diagnostics: { severity: string }[] }) {
+function errorsOf(r: { diagnostics: ConfigDiagnostic[] }) {
   return r.diagnostics.filter((d) => d.severity === 'error');
 }
 
