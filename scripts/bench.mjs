@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Start-up benchmark (`npm run bench`; not a test). Measures the median wall time of whole processes,
+ * Start-up benchmark and the cost of a run (`npm run bench`; not a test). Measures the median wall time of whole processes,
  * each case as a ratio to bare `node -e 0` measured in the same run, and compares it with its target.
  * On Linux it also reports each case's mean CPU time (user + system) and its ratio: information for a
  * shared, busy machine, where wall time mostly measures the wait for a CPU.
@@ -8,9 +8,14 @@
  *   npm run bench                       # 15 runs per case after 2 warm-up rounds
  *   npm run bench -- --runs 30 --json   # more runs; one JSON document on stdout
  *   npm run bench -- --clean-env        # children get only PATH and HOME (see "environment" below)
+ *   npm run bench -- --no-cost          # start-up cases only (skip "the cost of a run", ~1 min)
  *   npm run bench -- --node /path/to/node24 --node /path/to/node26
  *                                       # the same cases under each of these node binaries (each with
  *                                       # its own `node -e 0` baseline); default: the node running this
+ *
+ * Then "the cost of a run" (`measureRunCost`): round trips and requests of a fresh and a converged apply,
+ * counted by a sandbox's request log under added latency; a 20-org apply on a free-tier tenant against
+ * the floor its requests imply; peak RSS of 1 vs 20 orgs. Each figure has a target (COST_TARGETS).
  *
  * Cases run round-robin (one run of each per round) so drift in machine load hits all of them alike.
  * Environment: by default children inherit this process's environment, as a user's shell would. Some
@@ -48,7 +53,7 @@ export const CASES = [
   {
     name: 'sso-setup metadata check <Auth0 fixture>',
     argv: [BIN, 'metadata', 'check', AUTH0_FIXTURE, '--now', '2026-11-29T00:00:00Z'],
-    target: 2.5,
+    target: 2.0,
   },
   {
     // Information, no target: the most expensive document the signature cost bound lets through.
@@ -91,13 +96,40 @@ export const CASES = [
 let sandboxProcess;
 
 async function startSandboxForBench(node) {
+  const sandbox = await startSandboxProcess(node, []);
+  sandboxProcess = sandbox.child;
+  const first = spawnSync(node, [BIN, 'apply'], { cwd: sandbox.cwd, env: { ...process.env, ...sandbox.env }, stdio: 'ignore' });
+  if (first.status !== 0) throw new Error('apply against the sandbox failed');
+  return { env: sandbox.env, cwd: sandbox.cwd };
+}
+
+async function stopSandboxForBench() {
+  sandboxProcess?.kill('SIGTERM');
+}
+
+/**
+ * Starts `sso-setup sandbox --json --env-file … <args>` in a fresh directory; resolves once it serves,
+ * with its env (credentials, SANDBOX_CONFIG), its --json summary (admin routes) and the child.
+ */
+async function startSandboxProcess(node, args) {
   const dir = mkdtempSync(join(tmpdir(), 'sso-setup-bench-'));
   const envFile = join(dir, 'sandbox.env');
-  sandboxProcess = spawn(node, ['--', BIN, 'sandbox', '--env-file', envFile], { cwd: dir, stdio: 'ignore' });
-  const deadline = Date.now() + 20_000;
-  while (!existsSync(envFile)) {
-    if (Date.now() > deadline) throw new Error('the sandbox did not start');
+  const child = spawn(node, ['--', BIN, 'sandbox', '--json', '--env-file', envFile, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const deadline = Date.now() + 30_000;
+  let summary;
+  while (!summary) {
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      throw new Error('the sandbox did not start');
+    }
     await new Promise((r) => setTimeout(r, 50));
+    try {
+      if (existsSync(envFile)) summary = JSON.parse(stdout);
+    } catch {
+      // The summary is still being written.
+    }
   }
   const env = Object.fromEntries(
     readFileSync(envFile, 'utf8')
@@ -109,13 +141,124 @@ async function startSandboxForBench(node) {
         return [line.slice(0, i), raw.startsWith('"') ? JSON.parse(raw) : raw];
       }),
   );
-  const first = spawnSync(node, [BIN, 'apply'], { cwd: dir, env: { ...process.env, ...env }, stdio: 'ignore' });
-  if (first.status !== 0) throw new Error('apply against the sandbox failed');
-  return { env, cwd: dir };
+  return { child, env, cwd: dir, summary, stop: () => child.kill('SIGTERM') };
 }
 
-async function stopSandboxForBench() {
-  sandboxProcess?.kill('SIGTERM');
+/** The sandbox's request log (`/__sandbox/requests`): GET returns it and its sequential round trips; clear empties it. */
+function requestLog(sandbox) {
+  const headers = { authorization: `Bearer ${sandbox.env.SANDBOX_ADMIN_TOKEN}` };
+  return {
+    read: async () => (await fetch(sandbox.summary.requestsAdmin, { headers })).json(),
+    clear: async () => void (await fetch(sandbox.summary.requestsAdmin, { method: 'DELETE', headers })),
+  };
+}
+
+/** Runs the CLI under /usr/bin/time -v when it exists: exit status, wall time, peak RSS (MiB). */
+function runMeasured(node, argv, { cwd, env }) {
+  const timed = existsSync('/usr/bin/time');
+  const started = process.hrtime.bigint();
+  const child = timed
+    ? spawnSync('/usr/bin/time', ['-v', node, ...argv], { cwd, env, encoding: 'utf8' })
+    : spawnSync(node, argv, { cwd, env, encoding: 'utf8' });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr ?? '');
+  if (child.status !== 0) throw new Error(`${argv.slice(1).join(' ')} exited ${child.status}: ${String(child.stderr).trim().slice(-400)}`);
+  return { wallMs, peakRssMiB: rss ? round1(Number(rss[1]) / 1024) : null };
+}
+
+/** Requests that count against the Auth0 tenant's bucket: the token endpoint and the Management API. */
+function isRateLimited(request) {
+  return /\/(oauth\/token|api\/v2\/)/.test(request.target);
+}
+
+/** Targets of the cost of a run (issue #12). */
+export const COST_TARGETS = { freshRoundTrips: 5, convergedRoundTrips: 3, bulkFloorRatio: 1.25, peakRssMiB: 100, rssGrowth20Orgs: 1.1 };
+
+/**
+ * The cost of a run, measured against sandboxes the bench starts (not a timing of wall clocks for the
+ * round trips: the sandbox's request log under added latency counts them):
+ *  - round trips of a fresh and of a converged one-org `apply` (every answer delayed `latencyMs`);
+ *  - the requests of each, per org and shared (from which the README computes 1,000 orgs);
+ *  - a fresh `apply` of `orgs` orgs on a free-tier tenant (burst 2, 2/s): its wall time against the
+ *    floor its rate-limited requests imply ((requests - burst) / rate), and its 429s;
+ *  - peak RSS (/usr/bin/time -v) of a fresh apply of 1 org and of `orgs` orgs.
+ */
+export async function measureRunCost({ node = process.execPath, orgs = 20, latencyMs = 100 } = {}) {
+  const baseEnv = { ...process.env };
+  const out = {};
+  // One org, every answer `latencyMs` late: round trips and requests, fresh then converged.
+  const one = await startSandboxProcess(node, ['--latency-ms', String(latencyMs)]);
+  try {
+    const log = requestLog(one);
+    const run = async () => {
+      await log.clear();
+      const measured = runMeasured(node, [BIN, 'apply'], { cwd: one.cwd, env: { ...baseEnv, ...one.env } });
+      const seen = await log.read();
+      return { roundTrips: seen.sequentialRoundTrips, requests: seen.requests.length, rateLimited: seen.requests.filter(isRateLimited).length, peakRssMiB: measured.peakRssMiB };
+    };
+    out.fresh = await run();
+    out.converged = await run();
+  } finally {
+    one.stop();
+  }
+  // `orgs` orgs on a free-tier tenant, no added latency: the rate limit is the cost.
+  const many = await startSandboxProcess(node, ['--orgs', String(orgs), '--rate-limit', 'free']);
+  try {
+    const log = requestLog(many);
+    const env = { ...baseEnv, ...many.env };
+    const argv = [BIN, 'apply', '--config', many.env.SANDBOX_CONFIG];
+    await log.clear();
+    const fresh = runMeasured(node, argv, { cwd: many.cwd, env });
+    const seen = await log.read();
+    const limited = seen.requests.filter(isRateLimited);
+    const accepted = limited.filter((r) => r.status !== 429).length;
+    const floorMs = (Math.max(0, accepted - 2) / 2) * 1000;
+    await log.clear();
+    runMeasured(node, argv, { cwd: many.cwd, env });
+    const again = await log.read();
+    out.bulk = {
+      orgs,
+      rateLimit: 'free (burst 2, 2/s)',
+      requests: seen.requests.length,
+      rateLimitedRequests: accepted,
+      rejected429: limited.length - accepted,
+      floorMs: round1(floorMs),
+      wallMs: round1(fresh.wallMs),
+      floorRatio: floorMs ? Math.round((fresh.wallMs / floorMs) * 100) / 100 : null,
+      peakRssMiB: fresh.peakRssMiB,
+      convergedRequests: again.requests.length,
+      convergedRateLimitedRequests: again.requests.filter(isRateLimited).length,
+    };
+  } finally {
+    many.stop();
+  }
+  const t = COST_TARGETS;
+  const growth = out.fresh.peakRssMiB && out.bulk.peakRssMiB ? Math.round((out.bulk.peakRssMiB / out.fresh.peakRssMiB) * 100) / 100 : null;
+  out.verdicts = {
+    freshRoundTrips: out.fresh.roundTrips <= t.freshRoundTrips,
+    convergedRoundTrips: out.converged.roundTrips <= t.convergedRoundTrips,
+    bulkFloorRatio: out.bulk.floorRatio !== null && out.bulk.floorRatio <= t.bulkFloorRatio,
+    peakRssMiB: out.fresh.peakRssMiB === null ? null : Math.max(out.fresh.peakRssMiB, out.bulk.peakRssMiB) <= t.peakRssMiB,
+    rssGrowth20Orgs: growth === null ? null : growth <= t.rssGrowth20Orgs,
+  };
+  out.rssGrowth = growth;
+  out.latencyMs = latencyMs;
+  return out;
+}
+
+export function printCostReport(cost) {
+  const v = (ok) => (ok === null ? 'n/a' : ok ? 'PASS' : 'FAIL');
+  const t = COST_TARGETS;
+  const b = cost.bulk;
+  return [
+    `cost of a run (sandbox; round trips counted by its request log with ${cost.latencyMs} ms added to every answer):`,
+    `  fresh apply, 1 org:      ${cost.fresh.roundTrips} sequential round trips (target <= ${t.freshRoundTrips}: ${v(cost.verdicts.freshRoundTrips)}), ${cost.fresh.requests} requests (${cost.fresh.rateLimited} rate-limited), peak RSS ${cost.fresh.peakRssMiB ?? '?'} MiB`,
+    `  converged apply, 1 org:  ${cost.converged.roundTrips} sequential round trips (target <= ${t.convergedRoundTrips}: ${v(cost.verdicts.convergedRoundTrips)}), ${cost.converged.requests} requests (${cost.converged.rateLimited} rate-limited), peak RSS ${cost.converged.peakRssMiB ?? '?'} MiB`,
+    `  fresh apply, ${b.orgs} orgs, ${b.rateLimit}: ${b.requests} requests (${b.rateLimitedRequests} rate-limited, ${b.rejected429} answered 429), floor ${(b.floorMs / 1000).toFixed(1)} s, took ${(b.wallMs / 1000).toFixed(1)} s = ${b.floorRatio}x the floor (target <= ${t.bulkFloorRatio}x: ${v(cost.verdicts.bulkFloorRatio)})`,
+    `  converged apply, ${b.orgs} orgs: ${b.convergedRequests} requests (${b.convergedRateLimitedRequests} rate-limited)`,
+    `  peak RSS: 1 org ${cost.fresh.peakRssMiB ?? '?'} MiB, ${b.orgs} orgs ${b.peakRssMiB ?? '?'} MiB (target <= ${t.peakRssMiB} MiB: ${v(cost.verdicts.peakRssMiB)}; ${b.orgs} orgs / 1 org = ${cost.rssGrowth ?? '?'}x, target <= ${t.rssGrowth20Orgs}x: ${v(cost.verdicts.rssGrowth20Orgs)})`,
+    '',
+  ].join('\n');
 }
 
 /**
@@ -247,6 +390,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     report.push({ node: version, path: node, results });
     if (!args.includes('--json')) process.stdout.write(`${report.length > 1 ? '\n' : ''}${printReport(results, { cleanEnv, nodeVersion: version })}`);
   }
-  if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ cleanEnv, nodes: report }, null, 2)}\n`);
-  process.exitCode = report.some((n) => n.results.some((r) => r.pass === false)) ? 1 : 0;
+  // The cost of a run: once, under the first node (it measures requests and memory, not start-up).
+  const cost = args.includes('--no-cost') ? null : await measureRunCost({ node: nodes[0] ?? process.execPath });
+  if (cost && !args.includes('--json')) process.stdout.write(`\n${printCostReport(cost)}`);
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ cleanEnv, nodes: report, ...(cost ? { cost } : {}) }, null, 2)}\n`);
+  const costFailed = cost !== null && Object.values(cost.verdicts).some((ok) => ok === false);
+  process.exitCode = costFailed || report.some((n) => n.results.some((r) => r.pass === false)) ? 1 : 0;
 }
