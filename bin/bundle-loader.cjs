@@ -23,6 +23,8 @@ const ROOT = join(__dirname, '..');
 const DIST = join(ROOT, 'dist', 'cli');
 const BUNDLE = join(DIST, 'sso-setup.cjs');
 const SHIPPED_CACHE_DIR = join(DIST, 'code-cache');
+/** Packages bundled apart from the CLI (scripts/build.mjs VENDORED): kept out of its code cache. */
+const VENDOR_BUNDLE = join(DIST, 'vendor.cjs');
 /** The build's first line names the bundle: `// sso-setup build <content hash>`. */
 const BUILD_ID = /^\/\/ sso-setup build ([0-9a-f]{16})\n/;
 /** Old caches (other builds, other Node versions) beyond this many are removed when one is written. */
@@ -61,7 +63,14 @@ function compile(source, cachedData) {
  * among them), to this function: an import() made from this ordinary module.
  */
 function importExternal(specifier) {
-  return import(specifier);
+  const vendored = vendorModules()[specifier];
+  return vendored ? vendored() : import(specifier);
+}
+
+let vendor;
+function vendorModules() {
+  vendor ??= existsSync(VENDOR_BUNDLE) ? require(VENDOR_BUNDLE) : {};
+  return vendor;
 }
 
 function run(script) {
@@ -147,4 +156,4 @@ function buildIfSourceCheckout() {
 
 class LauncherError extends Error {}
 
-module.exports = { load, compile, run, wrap, cacheFileName, buildIfSourceCheckout, LauncherError, BUNDLE, DIST, SHIPPED_CACHE_DIR, BUILD_ID };
+module.exports = { load, compile, run, wrap, cacheFileName, buildIfSourceCheckout, LauncherError, BUNDLE, DIST, SHIPPED_CACHE_DIR, VENDOR_BUNDLE, BUILD_ID };

@@ -30,6 +30,7 @@ const NEEDED = [
   'bin/bundle-loader.cjs',
   'dist/cli/sso-setup.cjs',
   'dist/cli/help.json',
+  'dist/cli/vendor.cjs',
   'dist/cli/code-cache/*',
   'schema/sso-setup.schema.json',
   'schema/xsd/saml-schema-metadata-2.0.xsd',
