@@ -151,20 +151,6 @@ function asSsoError(error: unknown): SsoError {
   return new SsoError('UNEXPECTED', error instanceof Error ? error.message : String(error), { hint: 'A bug in sso-setup; run with --verbose.', cause: error });
 }
 
-/**
- * Serialises calls of an async function: memory-heavy work (the metadata check's XML Schema
- * validation starts a WebAssembly worker) runs once at a time however many orgs run, so a run's
- * peak memory does not grow with the fleet.
- */
-export function oneAtATime<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (...args: A) => {
-    const run = tail.then(() => fn(...args));
-    tail = run.catch(() => undefined);
-    return run;
-  };
-}
-
 /** `--shard K/N`: this runner's share of the orgs. */
 export interface Shard {
   index: number;

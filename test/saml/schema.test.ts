@@ -1,5 +1,5 @@
 import { checkMetadata, type MetadataReport } from '../../src/saml/check-metadata.js';
-import { interpretSchemaErrors } from '../../src/saml/schema.js';
+import { interpretSchemaErrors, splitOutput, validateMetadataSchema } from '../../src/saml/schema.js';
 import { fixture, NOW } from './metadata-builder.js';
 
 // Each validation starts a worker and libxml2 (~150-200 ms), so this file checks a few documents only.
@@ -28,6 +28,41 @@ describe('XML Schema validation (--schema)', () => {
 
   it('also catches the signature-wrapping sample', async () => {
     expect(codes(await check('attacks/xsw-entra-signed-entity-wrapped-in-extensions.xml')).errors).toEqual(['KEY_SIGNING_MISSING', 'SIGNATURE_MISPLACED', 'SCHEMA_INVALID']);
+  });
+});
+
+describe('documents validated together (the orgs of a fleet)', () => {
+  it('gives each concurrent document its own verdict from one shared libxml2 run', async () => {
+    const good = fixture('auth0-idp-aws-security-project-0an-2025-repo-unknown.xml').toString('utf8');
+    const bad = good.replace('<KeyDescriptor', '<Bogus/><KeyDescriptor');
+    expect(bad).not.toBe(good);
+    const results = await Promise.all([good, bad, good, 'not xml <a', good].map((text) => validateMetadataSchema(text)));
+    expect(results[0]).toEqual([]);
+    expect(results[1]!.map((f) => f.code)).toEqual(['SCHEMA_INVALID']);
+    expect(results[1]![0]!.message).toMatch(/line \d+: Element 'md:Bogus': This element is not expected/);
+    expect(results[2]).toEqual([]);
+    expect(results[3]!.map((f) => f.code)).toEqual(['SCHEMA_INVALID']);
+    expect(results[4]).toEqual([]);
+  });
+
+  it("splits xmllint's report by document name (metadata-1 is not metadata-10), dropping context lines", () => {
+    const names = Array.from({ length: 11 }, (_, i) => `metadata-${i}.xml`);
+    const output = [
+      'metadata-0.xml validates',
+      "metadata-1.xml:3: Schemas validity error : Element 'x': This element is not expected.",
+      'metadata-1.xml fails to validate',
+      "metadata-10.xml:1: parser error : Couldn't find end of Start Tag a line 1",
+      '<a',
+      '  ^',
+      '',
+    ].join('\n');
+    const docs = splitOutput(output, names);
+    expect(docs[0]).toEqual({ valid: true, errors: [] });
+    expect(docs[1]).toEqual({ valid: false, errors: [{ message: "Schemas validity error : Element 'x': This element is not expected.", loc: { lineNumber: 3 } }] });
+    expect(docs[10]!.valid).toBe(false);
+    expect(docs[10]!.errors).toHaveLength(1);
+    // A document xmllint said nothing about is not valid.
+    expect(docs[5]).toEqual({ valid: false, errors: [] });
   });
 });
 

@@ -7,7 +7,7 @@ import type { Context } from '../context.js';
 import { createProgress, orgProgress } from '../progress.js';
 import { createSp, createTenantServices } from '../services.js';
 import { loadSetupFleet, type SetupFlags } from '../setup-config.js';
-import { forEachOrg, oneAtATime, shareTenant, type OrgOutcome } from '../../core/fleet.js';
+import { forEachOrg, shareTenant, type OrgOutcome } from '../../core/fleet.js';
 import { checkWritable, createFileStore } from '../file-store.js';
 import { style } from '../style.js';
 import { withInterruptNotice } from '../interrupt.js';
@@ -93,7 +93,9 @@ export async function applyOrgs(
   const tenant = shareTenant(idp);
   const session = tenant.session();
   session.catch(() => undefined);
-  const checkMetadata = oneAtATime(loadChecker);
+  // The XML Schema step runs one libxml2 worker at a time and validates the documents that wait together
+  // (src/saml/schema.ts): the orgs' checks need no queue of their own.
+  const checkMetadata = loadChecker;
   const files = createFileStore(ctx.cwd, ctx.secrets);
   const runId = randomBytes(8).toString('hex');
   const outcomes = await forEachOrg(orgs, tenant, FLEET_CONCURRENCY, (config, orgIdp) =>

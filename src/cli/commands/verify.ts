@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { verifySetup, type VerifyDeps, type VerifyReport } from '../../core/verify.js';
-import { forEachOrg, oneAtATime, shareTenant } from '../../core/fleet.js';
+import { forEachOrg, shareTenant } from '../../core/fleet.js';
 import type { IdpAdmin, SpConnector } from '../../core/ports.js';
 import type { FetchLike } from '../../http/client.js';
 import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.js';
@@ -67,7 +67,9 @@ async function verifyOrgs(ctx: Context, orgs: ResolvedConfig[], flags: VerifyOpt
   if (orgs.length) {
     const { http, idp } = createTenantServices(ctx, orgs[0]!.auth0, undefined);
     const tenant = shareTenant(idp);
-    const checkMetadata = oneAtATime(loadChecker);
+    // The XML Schema step runs one libxml2 worker at a time and validates the documents that wait together
+    // (src/saml/schema.ts): the orgs' checks need no queue of their own.
+    const checkMetadata = loadChecker;
     const outcomes = await forEachOrg(orgs, tenant, FLEET_CONCURRENCY, (config, orgIdp) =>
       verifySetup(config, { ...verifyDeps(config, orgIdp, createSp(ctx, config, http), http), checkMetadata }, verifyOptions(flags, now)),
     );
