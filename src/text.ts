@@ -41,3 +41,8 @@ export function quoted(value: string, max = 100): string {
   const shown = escapeUnsafe(value.length > max ? value.slice(0, max) : value);
   return `'${shown}${value.length > max ? `…' (${value.length} characters)` : "'"}`;
 }
+
+/** The text with its first letter in upper case (a message that starts a sentence). */
+export function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -144,7 +144,8 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'trusting a CA made for this run). Needs no account; exits 0 only if the login succeeds.',
     )
     .option('--tls', 'run the sandbox over https (a CA made for this run, trusted by this process only)')
-    .addHelpText('after', examples(['sso-setup demo', 'sso-setup demo --json', 'sso-setup demo --tls']))
+    .option('--custom-domain', 'give the sandbox tenant a custom domain: the login and SAML go through it, the Management API does not')
+    .addHelpText('after', examples(['sso-setup demo', 'sso-setup demo --json', 'sso-setup demo --tls', 'sso-setup demo --custom-domain']))
     .action(async (opts: Record<string, unknown>) => run('demo', async (ctx) => (await import('./commands/demo.js')).runDemoCommand(ctx, opts)));
 
   program
@@ -175,6 +176,11 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       'serve N Amplitude orgs (1-100), each with its own settings endpoint and token; the env file adds SANDBOX_CONFIG (a config listing them) and AMPLITUDE_SSO_TOKEN_<org id>',
       parseOrgCount,
     )
+    .option(
+      '--custom-domain',
+      "also answer on a second host name as the tenant's custom domain (SAML metadata, SSO, login pages; the API stays on AUTH0_DOMAIN); the env file adds AUTH0_CUSTOM_DOMAIN",
+    )
+    .option('--no-default-connection', 'start a tenant whose new applications are enabled on no connection (Auth0\'s enable_client_connections off)')
     .addHelpText(
       'after',
       examples([
@@ -185,6 +191,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'set -a; . ./.env.sandbox; set +a; sso-setup apply',
         'sso-setup sandbox --tls --env-file .env.tls   # then: set -a; . ./.env.tls; set +a; sso-setup apply',
         'sso-setup sandbox --orgs 3 --env-file .env.fleet   # then: set -a; . ./.env.fleet; set +a; sso-setup apply --config "$SANDBOX_CONFIG"',
+        'sso-setup sandbox --custom-domain --no-default-connection --env-file .env.sandbox',
       ]),
     )
     .action(async (opts: Record<string, unknown>) =>
@@ -283,6 +290,7 @@ function addSetupOptions(cmd: Command, orgs: boolean | 'one' = false): Command {
     const option = new Option(spec.flag, `${spec.description}${envName ? ` [env: ${envName}]` : ''}`);
     // Values are checked when read (src/config/validate.ts); an empty one is refused here already.
     if (name === 'delivery') option.choices(['endpoint', 'manual']);
+    else if ('repeatable' in spec) option.argParser(collectNonEmpty);
     else option.argParser(parseNonEmpty);
     cmd.addOption(option);
   }
@@ -328,6 +336,11 @@ Exit codes:
 export function parseNonEmpty(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('it is empty.');
   return value;
+}
+
+/** A repeatable flag: each value non-empty, kept in the order given (`--connection a --connection b`). */
+export function collectNonEmpty(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), parseNonEmpty(value)];
 }
 
 export function parseNonNegativeInt(value: string): number {

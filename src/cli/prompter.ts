@@ -19,6 +19,8 @@ export interface Prompter {
   /** Hidden input: nothing is echoed, not even one mask character per key (that would tell its length); never stored. */
   secret(message: string, opts?: { validate?: (value: string) => true | string }): Promise<string>;
   select<T extends string>(message: string, choices: Choice<T>[], defaultValue?: T): Promise<T>;
+  /** Several of `choices` (space toggles one, Enter accepts); those in `checked` start selected. */
+  multiSelect<T extends string>(message: string, choices: Choice<T>[], checked?: readonly T[]): Promise<T[]>;
 }
 
 export function cancelled(): SsoError {
@@ -68,6 +70,16 @@ export function createPrompter(ctx: Context): Prompter {
       ask(async () =>
         (await prompts()).select<T>(
           { message, choices: choices.map((c) => ({ value: c.value, name: c.name, ...(c.description ? { description: c.description } : {}) })), ...(defaultValue ? { default: defaultValue } : {}) },
+          context,
+        ),
+      ),
+    multiSelect: async <T extends string>(message: string, choices: Choice<T>[], checked: readonly T[] = []) =>
+      ask(async () =>
+        (await prompts()).checkbox<T>(
+          {
+            message,
+            choices: choices.map((c) => ({ value: c.value, name: c.name, checked: checked.includes(c.value), ...(c.description ? { description: c.description } : {}) })),
+          },
           context,
         ),
       ),

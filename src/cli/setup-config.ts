@@ -7,14 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SsoError, EXIT, usageError } from '../errors.js';
 import { selectOrgs, type Shard } from '../core/fleet.js';
-import { ENV, type InputName } from '../config/inputs.js';
+import { ENV, type FlagValues } from '../config/inputs.js';
 import { DEFAULT_CONFIG_FILE, resolveFleet, type ConfigInputs } from '../config/resolve.js';
 import type { ConfigDiagnostic, Fleet, ResolvedConfig } from '../config/types.js';
 import { escapeUnsafe } from '../text.js';
 import type { Context } from './context.js';
 
 /** Options as commander parsed them for a setup command (apply, verify, destroy, init). */
-export type SetupFlags = Partial<Record<InputName, string>> & {
+export type SetupFlags = FlagValues & {
   /** `--only ORG_ID`, repeatable: the orgs to handle. */
   only?: string[];
   /** `--shard K/N`: this runner's share of the orgs (./core/fleet.ts `shardOf`). */

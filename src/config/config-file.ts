@@ -7,6 +7,7 @@ export const CONFIG_SCHEMA_REF = './node_modules/sso-setup/schema/sso-setup.sche
 
 export interface SetupAnswers {
   domain: string;
+  customDomain?: string;
   clientId: string;
   orgId: string;
   baseUrl: string;
@@ -14,6 +15,8 @@ export interface SetupAnswers {
   ssoEndpoint?: string;
   metadataFile?: string;
   appName: string;
+  /** The connections the application is enabled on, exactly; absent: left alone. */
+  connections?: string[];
 }
 
 export function configFileFor(answers: SetupAnswers, previous: RawConfig = {}): RawConfig {
@@ -23,9 +26,9 @@ export function configFileFor(answers: SetupAnswers, previous: RawConfig = {}): 
   if (answers.delivery === 'manual' && answers.metadataFile) amplitude.metadataFile = answers.metadataFile;
   return {
     $schema: previous.$schema ?? CONFIG_SCHEMA_REF,
-    auth0: { domain: answers.domain, clientId: answers.clientId },
+    auth0: { domain: answers.domain, ...(answers.customDomain ? { customDomain: answers.customDomain } : {}), clientId: answers.clientId },
     amplitude,
-    application: { name: answers.appName },
+    application: { name: answers.appName, ...(answers.connections?.length ? { connections: answers.connections } : {}) },
     // SAML settings are not asked by the wizard; keep any the file already had.
     ...(previous.saml ? { saml: previous.saml } : {}),
   };

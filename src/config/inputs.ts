@@ -7,6 +7,7 @@
 /** The environment variables sso-setup reads (same names as Auth0's deploy CLI and Terraform provider). */
 export const ENV = {
   auth0Domain: 'AUTH0_DOMAIN',
+  auth0CustomDomain: 'AUTH0_CUSTOM_DOMAIN',
   auth0ClientId: 'AUTH0_CLIENT_ID',
   auth0ClientSecret: 'AUTH0_CLIENT_SECRET',
   amplitudeOrgId: 'AMPLITUDE_ORG_ID',
@@ -32,6 +33,8 @@ export interface InputSpec {
   secret?: boolean;
   /** Question for `init`. */
   prompt?: string;
+  /** The flag may be given several times; its value is the list (a list in the config file too). */
+  repeatable?: true;
 }
 
 export const INPUTS = {
@@ -48,6 +51,13 @@ export const INPUTS = {
     path: 'auth0.domain',
     env: ENV.auth0Domain,
     prompt: 'Auth0 domain (e.g. acme.us.auth0.com)',
+  },
+  auth0CustomDomain: {
+    option: 'auth0CustomDomain',
+    flag: '--auth0-custom-domain <domain>',
+    description: "the tenant's custom domain (e.g. login.acme.com) for the SAML metadata, entity ID and login; the Management API stays on --auth0-domain",
+    path: 'auth0.customDomain',
+    env: ENV.auth0CustomDomain,
   },
   auth0ClientId: {
     option: 'auth0ClientId',
@@ -122,7 +132,18 @@ export const INPUTS = {
     path: 'application.name',
     prompt: 'Name of the Auth0 application',
   },
+  connection: {
+    option: 'connection',
+    flag: '--connection <name>',
+    description: 'enable the application on exactly these Auth0 connections (repeat the flag; needs read:connections and update:connections); without it, connections are left alone',
+    path: 'application.connections',
+    repeatable: true,
+    prompt: 'Connections that may sign in to Amplitude',
+  },
 } as const satisfies Record<string, InputSpec>;
+
+/** Values given as flags: a string each, a list for a repeatable flag. */
+export type FlagValues = { [K in InputName]?: (typeof INPUTS)[K] extends { repeatable: true } ? string[] : string };
 
 export type InputName = keyof typeof INPUTS;
 
@@ -130,6 +151,7 @@ export type InputName = keyof typeof INPUTS;
 export const SETUP_INPUTS: InputName[] = [
   'config',
   'auth0Domain',
+  'auth0CustomDomain',
   'auth0ClientId',
   'auth0ClientSecret',
   'auth0ClientSecretFile',
@@ -140,4 +162,5 @@ export const SETUP_INPUTS: InputName[] = [
   'delivery',
   'metadataFile',
   'appName',
+  'connection',
 ];

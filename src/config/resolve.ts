@@ -10,7 +10,7 @@
  * reason to fall back to another source; an empty environment variable counts as unset (CI systems
  * cannot unset a variable, only empty it).
  */
-import { ENV, INPUTS, type InputName } from './inputs.js';
+import { ENV, INPUTS, type FlagValues, type InputName } from './inputs.js';
 import { checkConfigObject, checkSetting } from './validate.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
 import { auth0BaseUrl, loopbackTlsFrom } from '../idp/auth0/domain.js';
@@ -25,8 +25,8 @@ export interface ConfigInputs {
   /** The config file, when one was found. */
   file?: { path: string; text: string };
   env: Record<string, string | undefined>;
-  /** String values given as flags, keyed by input name. */
-  flags: Partial<Record<InputName, string>>;
+  /** Values given as flags, keyed by input name (a list for a repeatable flag). */
+  flags: FlagValues;
   /** Secrets the shell read from files or stdin. */
   secretFiles?: Partial<Record<'auth0ClientSecret' | 'amplitudeSsoToken', { value: string; origin: string }>>;
 }
@@ -50,7 +50,7 @@ interface Picked {
 }
 
 /** Inputs that are settings of the config file (they have a path in the schema). */
-type SettingName = { [K in InputName]: (typeof INPUTS)[K] extends { path: string } ? K : never }[InputName];
+type SettingName = { [K in InputName]: (typeof INPUTS)[K] extends { path: string; repeatable?: never } ? K : never }[InputName];
 
 /** What one setting resolved to: a valid value, nothing given, or a value that was refused (already reported). */
 type Choice = Picked | 'absent' | 'invalid';
@@ -129,6 +129,10 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
   const domain = given(domainPick) ? normalDomain(domainPick.value) : undefined;
   if (domainPick === 'absent') error('auth0.domain', 'missing', 'the Auth0 domain is not set', `Set ${ENV.auth0Domain} or pass --auth0-domain, e.g. acme.us.auth0.com.`);
 
+  const customPick = pick('auth0CustomDomain');
+  record('auth0.customDomain', customPick);
+  const customDomain = given(customPick) ? normalDomain(customPick.value) : undefined;
+
   const clientIdPick = pick('auth0ClientId');
   record('auth0.clientId', clientIdPick);
   if (clientIdPick === 'absent') error('auth0.clientId', 'missing', 'the Management API client ID is not set', `Set ${ENV.auth0ClientId} or pass --auth0-client-id.`);
@@ -155,6 +159,24 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
   // The SP endpoint token shared by every org without one of its own; read (and checked) once.
   let sharedToken: Choice | undefined;
   const sharedTokenChoice = () => (sharedToken ??= pickSecret(inputs, 'amplitudeSsoToken', undefined, ENV.amplitudeSsoToken, warn, error, 'amplitude.ssoToken'));
+
+  // Connections: the flag's list (repeated --connection) over the file's; checked by the same rule.
+  // They apply to every org's application, unless a list entry names its own (and no flag is given).
+  let sharedConnections: string[] | undefined;
+  let connectionsSource: ValueSource | undefined;
+  const flagConnections = inputs.flags.connection;
+  if (flagConnections !== undefined && flagConnections.length > 0) {
+    const problem = checkSetting(INPUTS.connection.path, flagConnections);
+    if (problem) error(INPUTS.connection.path, '--connection', problem);
+    else sharedConnections = flagConnections;
+    connectionsSource = 'flag';
+  } else if (!file.refused(INPUTS.connection.path)) {
+    const fromFile = valueAt(raw, INPUTS.connection.path);
+    if (Array.isArray(fromFile)) {
+      sharedConnections = fromFile as string[];
+      connectionsSource = 'file';
+    }
+  }
 
   /** One org: its own values (`own`, from a list entry) over the shared ones (flags, env, file). */
   const resolveOrg = (own: OrgValues | undefined, orgSources: Record<string, ValueSource>): ResolvedOrg | undefined => {
@@ -207,8 +229,10 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
     // The SAML settings relate to the org (its ACS must be a callback): checked whenever both are valid.
     const sp = given(orgPick) && baseUrl ? amplitudeSp(baseUrl, orgPick.value) : undefined;
     const saml = sp && !file.refused('saml.callbacks') ? resolveSaml(raw.saml, defaultSamlSettings(sp), fileName, diagnostics, own ? `for org ${sp.orgId}` : undefined) : undefined;
-    if (!delivery || !sp || !saml || (own?.name === 'invalid')) return undefined;
-    return { amplitude: { orgId: sp.orgId, baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery }, application: { name }, saml };
+    if (!delivery || !sp || !saml || (own?.name === 'invalid') || own?.connections === 'invalid') return undefined;
+    const connections = connectionsSource !== 'flag' && own?.connections ? own.connections : sharedConnections;
+    if (connections) orgSources['application.connections'] = connections === sharedConnections ? connectionsSource! : 'file';
+    return { amplitude: { orgId: sp.orgId, baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery }, application: { name, ...(connections ? { connections } : {}) }, saml };
   };
 
   const list = file.refused('amplitude.orgs') ? 'invalid' : raw.amplitude?.orgs;
@@ -238,7 +262,11 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
         if (first !== undefined) error(`${path}.orgId`, orgId.origin, `org ${orgId.value} is listed twice (also amplitude.orgs.${first})`, 'List each org once.');
         else seen.set(orgId.value, i);
       }
-      const org = resolveOrg({ path, orgId, baseUrl: value('baseUrl'), delivery: value('delivery'), ssoEndpoint: value('ssoEndpoint'), metadataFile: value('metadataFile'), name: value('name') }, orgSources);
+      const ownConnections = file.refused(`${path}.connections`) ? ('invalid' as const) : Array.isArray(entry.connections) ? entry.connections : undefined;
+      const org = resolveOrg(
+        { path, orgId, baseUrl: value('baseUrl'), delivery: value('delivery'), ssoEndpoint: value('ssoEndpoint'), metadataFile: value('metadataFile'), name: value('name'), ...(ownConnections ? { connections: ownConnections } : {}) },
+        orgSources,
+      );
       if (!org) {
         complete = false;
         return;
@@ -261,9 +289,14 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
   if (diagnostics.some((d) => d.severity === 'error') || !complete || !domain || !given(domainPick) || !given(clientIdPick) || !given(secret)) {
     return { diagnostics };
   }
+  // With a custom domain the SAML endpoints are there; the Management API stays on the domain.
+  const samlDomain = customDomain ?? domain;
   const auth0: ResolvedConfig['auth0'] = {
     domain,
     baseUrl: auth0BaseUrl(domain, loopbackTlsFrom(inputs.env)),
+    ...(customDomain ? { customDomain } : {}),
+    samlDomain,
+    samlBaseUrl: auth0BaseUrl(samlDomain, loopbackTlsFrom(inputs.env)),
     clientId: clientIdPick.value,
     clientSecret: secret.value,
     origins: { domain: domainPick.origin, clientId: clientIdPick.origin, clientSecret: secret.origin },
@@ -287,6 +320,8 @@ interface OrgValues {
   ssoEndpoint: Choice;
   metadataFile: Choice;
   name: Choice;
+  /** The entry's own `connections` (over `application.connections`), or 'invalid' when the schema refused them. */
+  connections?: string[] | 'invalid';
 }
 
 type ResolvedOrg = Pick<ResolvedConfig, 'amplitude' | 'application' | 'saml'>;

@@ -8,6 +8,8 @@ export interface RawConfig {
   $schema?: string;
   auth0?: {
     domain?: string;
+    /** The tenant's custom domain: SAML metadata, entity ID and login on it; the Management API stays on `domain`. */
+    customDomain?: string;
     clientId?: string;
   };
   amplitude?: {
@@ -23,6 +25,8 @@ export interface RawConfig {
   };
   application?: {
     name?: string;
+    /** The connections (by name) the application is enabled on, exactly; absent: left alone. */
+    connections?: string[];
   };
   saml?: Partial<SamlSettings>;
 }
@@ -36,6 +40,8 @@ export interface RawOrg {
   metadataFile?: string;
   /** Name of this org's Auth0 application. */
   name?: string;
+  /** The connections this org's application is enabled on, exactly (over `application.connections`). */
+  connections?: string[];
 }
 
 /** Settings of the Auth0 SAML2 addon that sso-setup manages. Defaults are right for Amplitude. */
@@ -68,8 +74,16 @@ export interface ResolvedConfig {
   auth0: {
     /** Host, optionally with a port: `acme.us.auth0.com`, `127.0.0.1:4010`. */
     domain: string;
-    /** `https://{domain}`, or `http://{domain}` for a loopback host (the sandbox). */
+    /** `https://{domain}`, or `http://{domain}` for a loopback host (the sandbox). The Management API and its token. */
     baseUrl: string;
+    /** The tenant's custom domain, when one is set. */
+    customDomain?: string;
+    /**
+     * Where the IdP's SAML endpoints and login pages are, and the host its entity ID names
+     * (`urn:{samlDomain}`): the custom domain when one is set, else the domain.
+     */
+    samlDomain: string;
+    samlBaseUrl: string;
     clientId: string;
     clientSecret: string;
     /**
@@ -86,7 +100,11 @@ export interface ResolvedConfig {
     acsUrl: string;
     delivery: SpDelivery;
   };
-  application: { name: string };
+  application: {
+    name: string;
+    /** The connections the application must be enabled on, exactly; undefined: sso-setup leaves connections alone. */
+    connections?: string[];
+  };
   saml: SamlSettings;
   /** Where the config file was read from, if one was. */
   configFile?: string;

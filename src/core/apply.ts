@@ -8,10 +8,12 @@ import { EXIT, SsoError } from '../errors.js';
 import { EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
 import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
+import { capitalised } from '../text.js';
 import { manualUploadSteps } from '../sp/amplitude/manual.js';
+import { connectionDrift, enableConnectionHint, missingConnections, names, noConnectionMessage, planConnections } from './connections.js';
 import { configFingerprint, formatOrigin, judgeMarked, ORIGIN_KEY, originOf, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp, planSp, type DesiredClient, type FieldChange, type MetadataSummary } from './plan.js';
-import type { Auth0Client, ClientWrite, EndpointSp, FileStore, IdpAdmin, ManualSp, Progress, SpConnector, SpTrust } from './ports.js';
+import type { Auth0Client, ClientWrite, EndpointSp, FileStore, IdpAdmin, IdpConnection, ManualSp, Progress, SpConnector, SpTrust } from './ports.js';
 import { describeUpload, uploadRecord, type UploadRecord } from './upload.js';
 
 /** The parts of the metadata checker's report that apply and verify read. */
@@ -47,14 +49,16 @@ export function checkTenantMetadata(
   now: Date,
   warnDays: number,
 ): Promise<MetadataVerdict> {
+  // With a custom domain Auth0 serves the metadata there, names itself urn:<custom domain> and puts
+  // its SSO endpoints on it (README, "Custom domains").
   return check(bytes, {
     now,
     warnDays,
-    expectEntityId: `urn:${config.auth0.domain}`,
-    expectHost: new URL(config.auth0.baseUrl).hostname,
+    expectEntityId: `urn:${config.auth0.samlDomain}`,
+    expectHost: new URL(config.auth0.samlBaseUrl).hostname,
     schema: true,
     requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
-    loopbackHttp: config.auth0.baseUrl.startsWith('http:') ? 'accept' : 'error',
+    loopbackHttp: config.auth0.samlBaseUrl.startsWith('http:') ? 'accept' : 'error',
   });
 }
 
@@ -91,6 +95,12 @@ export interface ApplyResult {
     /** Duplicates this run deleted: its own after an overlapping run created one first, or ones left by such runs. */
     removedDuplicates?: string[];
   };
+  /**
+   * The connections the application is enabled on after the run (a dry run: as planned).
+   * `managed`: the configuration names them, and apply enabled it on exactly those. Absent when
+   * they could not be read (no read:connections) or the application does not exist yet (and none are configured).
+   */
+  connections?: { managed: boolean; action: 'update' | 'none'; enabled: string[]; diff: FieldChange[] };
   metadata?: {
     url: string;
     entityId: string | null;
@@ -133,6 +143,7 @@ export async function applySetup(config: ResolvedConfig, deps: ApplyDeps, opts: 
       { id: 'idp.token', title: 'Get a Management API token', status: 'not-run', automated: true },
       { id: 'idp.client', title: 'Create or update the Auth0 application', status: 'not-run', automated: true },
       { id: 'idp.metadata', title: 'Download and check the IdP metadata', status: 'not-run', automated: true },
+      ...(config.application.connections ? [{ id: 'idp.connections', title: CONNECTIONS_TITLE, status: 'not-run' as const, automated: true }] : []),
       {
         id: 'sp.deliver',
         title: deps.sp.delivery === 'endpoint' ? 'Push the metadata to the SP settings endpoint' : 'Save the metadata for upload to Amplitude',
@@ -172,18 +183,35 @@ async function run(
   let step = progress.start(`Getting a Management API token from ${config.auth0.domain}`);
   const session = await withStep(step, () => allOrFirstError([idp.connect(), spRead.catch(() => undefined)] as const)).then(([s]) => s);
   requireScopes(session.scopes, [SCOPES.readClients], 'read applications');
+  const configured = config.application.connections;
+  if (configured) {
+    requireScopes(session.scopes, opts.dryRun ? [SCOPES.readConnections] : [SCOPES.readConnections, SCOPES.updateConnections], 'enable the application on its connections');
+  }
   step.done(`Management API token from ${config.auth0.domain}`);
   record({ id: 'idp.token', title: 'Get a Management API token', status: 'done', automated: true });
 
   // 2. Read both sides at once.
   step = progress.start('Reading the Auth0 application and the SP settings');
-  const [matches, firstTrust, nextKey] = await withStep(step, () =>
+  const marked = idp.findClientsByMarker(desired.marker.key, desired.marker.value);
+  // The connections of the application to keep: asked as soon as it is known, awaited only at the
+  // connections step, so the read overlaps the client step and the metadata download.
+  const keptId = marked.then((m) => rankMarked(m)[0]?.client_id);
+  const keptConnections = settled(keptId.then((id) => (id ? applicationConnections(idp, id, session.scopes, Boolean(configured), progress) : undefined)));
+  const [matches, firstTrust, nextKey, tenantConnections] = await withStep(step, () =>
     allOrFirstError([
-      idp.findClientsByMarker(desired.marker.key, desired.marker.value),
+      marked,
       spRead,
       sp.delivery === 'endpoint' ? nextSigningCertificate(idp, session.scopes, progress) : Promise.resolve(undefined),
+      configured ? idp.listConnections() : Promise.resolve(undefined),
     ] as const),
   );
+  if (configured) {
+    const missing = connectionDrift(configured, tenantConnections!, []).missing;
+    if (missing.length) {
+      step.fail();
+      throw missingConnections(missing, tenantConnections!, connectionsOrigin(config));
+    }
+  }
   const found = judgeMarked(matches);
   if (found.kind === 'ambiguous') {
     step.fail();
@@ -193,7 +221,21 @@ async function run(
   const extra = found.kind === 'race' ? ` and ${found.duplicates.length} duplicate(s) left by overlapping runs` : '';
   step.done(client ? `Found Auth0 application "${client.name}" (${client.client_id})${extra}` : 'No Auth0 application for this org yet');
 
-  const run: RunState = { config, deps, opts, record, steps, scopes: session.scopes, desired, nextKey, removed: [], wrote: false, undeletable: [] };
+  const run: RunState = {
+    config,
+    deps,
+    opts,
+    record,
+    steps,
+    scopes: session.scopes,
+    desired,
+    nextKey,
+    removed: [],
+    wrote: false,
+    undeletable: [],
+    ...(tenantConnections ? { tenantConnections } : {}),
+    knownConnections: { of: await keptId, read: keptConnections },
+  };
   if (found.kind === 'race') await removeRaceDuplicates(run, found.winner, found.duplicates);
 
   // 3-5 for the application to keep; then, if this run changed anything, make sure it is still the
@@ -242,6 +284,10 @@ interface RunState {
    * application an overlapping run created meanwhile.
    */
   finalListing?: Promise<Auth0Client[]>;
+  /** The tenant's connections, read when the configuration names some. */
+  tenantConnections?: IdpConnection[];
+  /** The connections of an application, read early (alongside the other reads). */
+  knownConnections: { of: string | undefined; read: Promise<Settled<IdpConnection[] | undefined>> };
 }
 
 /** Starts the run's final listing (once), as the last writes begin. */
@@ -357,6 +403,9 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     result.metadata = { url, entityId: verdict.entityId, ssoUrl, certificates: verdict.certificates, warnings: verdict.warnings };
   }
 
+  // 4b. The connections the application is enabled on.
+  await convergeConnections(run, result, client);
+
   // 5. The SP.
   if (sp.delivery === 'endpoint') {
     await deliverToEndpoint(sp as EndpointSp, trust!, summary, metadataXml, run, result);
@@ -469,6 +518,71 @@ async function handOver(
   record({ id: 'sp.deliver', title: saveTitle, status: 'done', automated: true, detail: path });
   personStep(upload);
   if (result.metadata) result.metadata.file = path;
+}
+
+const CONNECTIONS_TITLE = 'Enable the application on its connections';
+
+/**
+ * The connections an application is enabled on. Managed (configured) connections need them, so a
+ * failure fails the run; otherwise they only feed a warning, and a missing scope or a failure costs
+ * just that warning.
+ */
+async function applicationConnections(idp: IdpAdmin, clientId: string, scopes: string[], managed: boolean, progress: Progress): Promise<IdpConnection[] | undefined> {
+  if (managed) return idp.connectionsOf(clientId);
+  if (scopes.length && !scopes.includes(SCOPES.readConnections)) return undefined;
+  try {
+    return await idp.connectionsOf(clientId);
+  } catch (error) {
+    progress.info(`Could not read the application's connections (${error instanceof Error ? error.message : String(error)}); whether a connection serves it is not checked.`);
+    return undefined;
+  }
+}
+
+/**
+ * Configured connections: the application is enabled on exactly those (turned on first, then off
+ * the others, so no moment leaves it without the wanted ones). Otherwise they are left alone, with
+ * a warning when none serves the application.
+ */
+async function convergeConnections(run: RunState, result: ApplyResult, client: Auth0Client | undefined): Promise<void> {
+  const { config, deps, opts, record, scopes } = run;
+  const { idp, progress } = deps;
+  const configured = config.application.connections;
+  let known: IdpConnection[] | undefined;
+  if (client && run.knownConnections.of === client.client_id) {
+    const early = await run.knownConnections.read;
+    if (!early.ok) throw early.error;
+    known = early.value;
+  }
+  // A new application (or another one to keep): what Auth0 enabled it on by default.
+  const enabled = known ?? (client ? await applicationConnections(idp, client.client_id, scopes, Boolean(configured), progress) : undefined);
+  if (!configured) {
+    if (!client || !enabled) return;
+    result.connections = { managed: false, action: 'none', enabled: names(enabled), diff: [] };
+    if (enabled.length === 0) progress.warn(`${capitalised(noConnectionMessage(client.name))}. ${enableConnectionHint(client.name)}`);
+    return;
+  }
+  const tenant = run.tenantConnections!;
+  const plan = planConnections(configured, tenant, client ? enabled! : undefined);
+  const after = names(tenant.filter((c) => configured.includes(c.name)));
+  result.connections = { managed: true, action: plan.action, enabled: after, diff: plan.changes };
+  if (plan.action === 'none') {
+    record({ id: 'idp.connections', title: CONNECTIONS_TITLE, status: 'unchanged', automated: true, detail: after.join(', ') });
+    return;
+  }
+  record({ id: 'idp.connections', title: CONNECTIONS_TITLE, status: 'planned', automated: true, detail: after.join(', ') });
+  if (opts.dryRun || !client) return;
+  const what = [plan.enable.length ? `on ${names(plan.enable).join(', ')}` : '', plan.disable.length ? `off ${names(plan.disable).join(', ')}` : ''].filter(Boolean).join('; ');
+  const step = progress.start(`Turning the application ${what}`);
+  await withStep(step, () => allOrFirstError(plan.enable.map((c) => idp.setConnectionEnabled(c.id, client.client_id, true))));
+  await withStep(step, () => allOrFirstError(plan.disable.map((c) => idp.setConnectionEnabled(c.id, client.client_id, false))));
+  run.wrote = true;
+  step.done(`The application is enabled on ${after.join(', ')}${plan.disable.length ? ` (turned off on ${names(plan.disable).join(', ')})` : ''}`);
+  record({ id: 'idp.connections', title: CONNECTIONS_TITLE, status: 'done', automated: true, detail: after.join(', ') });
+}
+
+/** Where the configured connections came from, for messages. */
+function connectionsOrigin(config: ResolvedConfig): string {
+  return config.sources['application.connections'] === 'flag' ? '--connection' : `${config.configFile ?? 'the config file'} application.connections`;
 }
 
 /**
@@ -652,6 +766,16 @@ export function duplicateApplications(marker: { key: string; value: string }, cl
       hint: `Delete the extra application(s) in Auth0, or remove '${marker.key}' and '${ORIGIN_KEY}' from their Metadata, then run again.`,
       details: { clientIds: clients.map((c) => c.client_id) },
     },
+  );
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise's outcome as a value: awaited later, and never an unhandled rejection meanwhile. */
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
   );
 }
 

@@ -1,8 +1,9 @@
 /**
  * Many orgs against one Auth0 tenant: what they share and how they are run together.
  *
- * - One token, one client listing and one signing-key read per run: `shareTenant` gives each org an
- *   `IdpAdmin` view whose `connect`, first listing and `signingKeys` are the run's single requests.
+ * - One token, one client listing, one signing-key read and one connection listing per run:
+ *   `shareTenant` gives each org an `IdpAdmin` view whose `connect`, first listing, `signingKeys` and
+ *   `listConnections` are the run's single requests.
  * - Later listings (after a create, and at the end of a run that changed something: how overlapping
  *   runs are told apart, ./overlapping-runs.ts) are coalesced: a listing starts once every org still
  *   running is waiting for one (or has finished), and answers all of them. A fleet of N orgs makes a
@@ -49,6 +50,8 @@ export function shareTenant(idp: IdpAdmin): SharedTenant {
     counts.signingKeyReads++;
     return idp.signingKeys();
   });
+  // The tenant's connections are the same for every org (each org's application has its own).
+  const connections = once(() => idp.listConnections());
 
   // Coalesced later listings: a barrier over the orgs still running.
   let active = 0;
@@ -99,6 +102,9 @@ export function shareTenant(idp: IdpAdmin): SharedTenant {
         metadataUrl: (id) => idp.metadataUrl(id),
         downloadMetadata: (id) => idp.downloadMetadata(id),
         signingKeys: keys,
+        listConnections: connections,
+        connectionsOf: (id) => idp.connectionsOf(id),
+        setConnectionEnabled: (connectionId, id, enabled) => idp.setConnectionEnabled(connectionId, id, enabled),
       };
       return {
         idp: view,

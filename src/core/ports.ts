@@ -35,6 +35,17 @@ export interface SigningKeyInfo {
   fingerprint?: string;
 }
 
+/**
+ * A connection: one way users sign in (a database, Google Workspace, an enterprise IdP). An
+ * application can be used only through the connections enabled for it.
+ */
+export interface IdpConnection {
+  id: string;
+  name: string;
+  /** `auth0` (database), `google-oauth2`, `samlp`, `waad`, … */
+  strategy: string;
+}
+
 /** The Management API scopes granted to the token, as the token endpoint reported them. */
 export interface IdpSession {
   scopes: string[];
@@ -57,6 +68,12 @@ export interface IdpAdmin {
   /** Downloads the IdP metadata document (bytes as served). */
   downloadMetadata(clientId: string): Promise<Uint8Array>;
   signingKeys(): Promise<SigningKeyInfo[]>;
+  /** Every connection of the tenant. */
+  listConnections(): Promise<IdpConnection[]>;
+  /** The connections the application is enabled on. */
+  connectionsOf(clientId: string): Promise<IdpConnection[]>;
+  /** Turns the application on or off on one connection. */
+  setConnectionEnabled(connectionId: string, clientId: string, enabled: boolean): Promise<void>;
 }
 
 /** What the SP currently trusts, as far as sso-setup can tell. */

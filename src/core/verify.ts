@@ -11,13 +11,14 @@ import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import type { WebLoginResult } from '../login/web-login.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from './apply.js';
+import { connectionDrift, enableConnectionHint, names, noConnectionMessage } from './connections.js';
 import { judgeMarked, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp } from './plan.js';
-import type { Auth0Client, IdpAdmin, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
+import type { Auth0Client, IdpAdmin, IdpConnection, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
 import { day, uploadRecord } from './upload.js';
 
-export type CheckId = 'credentials' | 'idp.client' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
-export const CHECK_IDS: CheckId[] = ['credentials', 'idp.client', 'idp.metadata', 'idp.certificate', 'sp.trust', 'sso.probe', 'sso.login'];
+export type CheckId = 'credentials' | 'idp.client' | 'idp.connections' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
+export const CHECK_IDS: CheckId[] = ['credentials', 'idp.client', 'idp.connections', 'idp.metadata', 'idp.certificate', 'sp.trust', 'sso.probe', 'sso.login'];
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
@@ -52,8 +53,8 @@ export interface VerifyDeps {
   login: (clientId: string, user: { email: string; password: string }) => Promise<WebLoginResult>;
 }
 
-/** Scopes verify needs: reading the application and the tenant's signing keys. */
-export const VERIFY_SCOPES = [SCOPES.readClients, SCOPES.readSigningKeys];
+/** Scopes verify needs: reading the application, the tenant's signing keys and its connections. */
+export const VERIFY_SCOPES = [SCOPES.readClients, SCOPES.readSigningKeys, SCOPES.readConnections];
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: SsoError };
 
@@ -72,12 +73,17 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
   const canRead = (scope: string) => session.ok && (scopes.length === 0 || scopes.includes(scope));
 
   const spTrustPromise = deps.sp.delivery === 'endpoint' ? settle(deps.sp.readTrust(undefined)) : undefined;
+  const configured = config.application.connections;
+  const canReadConnections = canRead(SCOPES.readConnections);
+  // The tenant's connections tell a configured one that is missing from one that is turned off.
+  const tenantConnectionsPromise = configured && canReadConnections ? settle(deps.idp.listConnections()) : undefined;
   const [clients, keys] = await Promise.all([
     canRead(SCOPES.readClients) ? settle(deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value)) : undefined,
     canRead(SCOPES.readSigningKeys) ? settle(deps.idp.signingKeys()) : undefined,
   ]);
   // With duplicates left by overlapping apply runs, the checks judge the one apply keeps.
   const client = clients?.ok ? rankMarked(clients.value)[0] : undefined;
+  const connectionsPromise = client && canReadConnections ? settle(deps.idp.connectionsOf(client.client_id)) : undefined;
 
   const metadataPromise = client
     ? settle(
@@ -92,20 +98,25 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
   const loginPromise = client && opts.testUser ? settle(deps.login(client.client_id, opts.testUser)) : undefined;
   const metadata = await metadataPromise;
   const ssoUrl = metadata?.ok ? redirectSsoUrl(metadata.value.verdict) : undefined;
-  const [spTrust, probe, login] = await Promise.all([
+  const [spTrust, probe, login, tenantConnections, appConnections] = await Promise.all([
     deps.sp.delivery === 'endpoint' ? spTrustPromise : settle(deps.sp.readTrust(client)),
     ssoUrl ? settle(deps.probe(ssoUrl)) : undefined,
     loginPromise,
+    tenantConnectionsPromise,
+    connectionsPromise,
   ]);
 
+  // The connections serving the application, when read: none explains a refused login.
+  const servedBy = appConnections?.ok ? appConnections.value.map((c) => c.name) : undefined;
   const checks: CheckResult[] = [
     judgeCredentials(session, config),
     judgeClient(config, desired.marker, session.ok, canRead(SCOPES.readClients), clients),
+    judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections),
     judgeMetadata(client, metadata),
     judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(SCOPES.readSigningKeys)),
     judgeSpTrust(spTrust, metadata, deps.sp, login),
-    judgeProbe(client, metadata, probe),
-    judgeLogin(client, opts.testUser, login),
+    judgeProbe(client, metadata, probe, servedBy),
+    judgeLogin(client, opts.testUser, login, servedBy),
   ];
   const ok = checks.every((c) => c.status !== 'fail' && !(opts.strict && c.status === 'warn'));
   return { ok, checks };
@@ -216,6 +227,53 @@ function judgeOneClient(config: ResolvedConfig, client: Auth0Client): CheckResul
   return { id, status: 'pass', message: `"${client.name}" (${client.client_id}): SAML2 addon on, ACS allowed, audience, NameID and algorithms as Amplitude needs`, details };
 }
 
+/**
+ * Whether a connection serves the application: fail when none does (every login fails with Auth0's
+ * "no connections enabled for the client"); warn when a configured one is missing from the tenant,
+ * turned off for the application, or the application is on others too; pass naming them.
+ */
+export function judgeConnections(
+  config: ResolvedConfig,
+  connected: boolean,
+  canRead: boolean,
+  client: Auth0Client | undefined,
+  tenant: Outcome<IdpConnection[]> | undefined,
+  enabled: Outcome<IdpConnection[]> | undefined,
+): CheckResult {
+  const id: CheckId = 'idp.connections';
+  if (!connected) return skipped(id, 'needs a Management API token (see credentials)');
+  if (!canRead) return skipped(id, `needs the ${SCOPES.readConnections} scope`);
+  if (!client || !enabled) return skipped(id, 'needs the Auth0 application (see idp.client)');
+  if (!enabled.ok) return failed(id, enabled.error);
+  if (tenant && !tenant.ok) return failed(id, tenant.error);
+  const on = names(enabled.value);
+  const configured = config.application.connections;
+  const details: Record<string, unknown> = { enabled: on, ...(configured ? { configured } : {}) };
+  if (on.length === 0) {
+    return { id, status: 'fail', message: noConnectionMessage(client.name), hint: enableConnectionHint(client.name), details };
+  }
+  if (configured && tenant) {
+    const drift = connectionDrift(configured, tenant.value, enabled.value);
+    const problems = [
+      ...(drift.missing.length ? [`the tenant has no connection ${drift.missing.join(', ')}`] : []),
+      ...(drift.disabled.length ? [`the application is turned off on ${names(drift.disabled).join(', ')}`] : []),
+      ...(drift.extra.length ? [`it is also enabled on ${names(drift.extra).join(', ')}, which the configuration does not name`] : []),
+    ];
+    if (problems.length) {
+      return {
+        id,
+        status: 'warn',
+        message: `served by ${on.join(', ')}; ${problems.join('; ')}`,
+        hint: drift.missing.length
+          ? `Fix application.connections (or --connection), or create ${drift.missing.join(', ')} in Auth0 > Authentication.`
+          : 'Run `sso-setup apply` to enable the application on exactly the configured connections.',
+        details: { ...details, missing: drift.missing, disabled: names(drift.disabled), extra: names(drift.extra) },
+      };
+    }
+  }
+  return { id, status: 'pass', message: `served by ${on.join(', ')}${configured ? ' (as configured)' : ''}`, details };
+}
+
 type MetadataFact = Outcome<{ url: string; verdict: MetadataVerdict }> | undefined;
 
 export function judgeMetadata(client: Auth0Client | undefined, metadata: MetadataFact): CheckResult {
@@ -314,7 +372,18 @@ export function judgeSpTrust(
   const trust = spTrust.value;
   if (trust.kind === 'endpoint') {
     if (!trust.enabled) return { id, status: 'fail', message: `SSO is not configured at ${sp.target}`, hint: 'Run `sso-setup apply`.' };
+    const entityId = metadata.value.verdict.entityId;
     const details = { spCertificates: trust.certificates, idpCertificate: current, idpEntityId: trust.idpEntityId };
+    if (entityId && trust.idpEntityId !== entityId) {
+      // E.g. set up before a custom domain: Auth0 then issues assertions as urn:<custom domain>.
+      return {
+        id,
+        status: 'fail',
+        message: `the SP expects the IdP ${trust.idpEntityId}, but the IdP's metadata names it ${entityId}: the SP refuses its assertions`,
+        hint: 'Run `sso-setup apply` to push the current IdP metadata.',
+        details: { ...details, expectedEntityId: entityId },
+      };
+    }
     if (!current || !trust.certificates.includes(current)) {
       return {
         id,
@@ -384,7 +453,10 @@ function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpCo
   };
 }
 
-export function judgeProbe(client: Auth0Client | undefined, metadata: MetadataFact, probe: Outcome<WebLoginResult> | undefined): CheckResult {
+/** The hint for a refused login when no connection serves the application (idp.connections says more). */
+const NO_CONNECTION_HINT = 'No connection is enabled for the application (see idp.connections): `sso-setup apply --connection NAME` enables one.';
+
+export function judgeProbe(client: Auth0Client | undefined, metadata: MetadataFact, probe: Outcome<WebLoginResult> | undefined, servedBy?: string[]): CheckResult {
   const id: CheckId = 'sso.probe';
   if (!client || !metadata?.ok || !probe) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
   if (!probe.ok) return failed(id, probe.error);
@@ -397,14 +469,19 @@ export function judgeProbe(client: Auth0Client | undefined, metadata: MetadataFa
       id,
       status: 'fail',
       message: `the IdP refused an AuthnRequest from the SP: ${r.message}`,
-      hint: r.code === 'IDP_ERROR_PAGE' ? 'Check that the ACS is among the application\'s callbacks; `sso-setup apply` repairs it.' : 'Run with --verbose to see the requests.',
+      hint:
+        servedBy?.length === 0
+          ? NO_CONNECTION_HINT
+          : r.code === 'IDP_ERROR_PAGE'
+            ? 'Check that the ACS is among the application\'s callbacks; `sso-setup apply` repairs it.'
+            : 'Run with --verbose to see the requests.',
       details: { code: r.code, status: r.status, trail: r.trail },
     };
   }
   return { id, status: 'warn', message: 'the IdP signed in without asking for credentials (an existing session?)', details: { trail: r.trail } };
 }
 
-export function judgeLogin(client: Auth0Client | undefined, user: VerifyOptions['testUser'], login: Outcome<WebLoginResult> | undefined): CheckResult {
+export function judgeLogin(client: Auth0Client | undefined, user: VerifyOptions['testUser'], login: Outcome<WebLoginResult> | undefined, servedBy?: string[]): CheckResult {
   const id: CheckId = 'sso.login';
   if (!user) return skipped(id, 'no test user given (--test-user, or SSO_SETUP_TEST_USER_EMAIL/_PASSWORD)');
   if (!client || !login) return skipped(id, 'needs the Auth0 application (see idp.client)');
@@ -428,7 +505,7 @@ export function judgeLogin(client: Auth0Client | undefined, user: VerifyOptions[
     id,
     status: 'fail',
     message: `the login round trip failed: ${message}`,
-    hint: 'Check the test user can sign in to the Auth0 application, then run with --verbose.',
+    hint: servedBy?.length === 0 ? NO_CONNECTION_HINT : 'Check the test user can sign in to the Auth0 application (through one of its connections), then run with --verbose.',
     details: { ...(r.outcome === 'failed' ? { code: r.code, status: r.status } : {}), trail: r.trail },
   };
 }

@@ -38,6 +38,17 @@ export interface SandboxOptions {
    * `AMPLITUDE_*` variables. Absent: one org, named by `AMPLITUDE_*`.
    */
   orgs?: number;
+  /**
+   * Auth0's `enable_client_connections` tenant flag: false starts a tenant whose new applications
+   * are enabled on no connection (default true: on every connection, as a new Auth0 tenant).
+   */
+  enableClientConnections?: boolean;
+  /**
+   * Give the tenant a custom domain: the Auth0 emulator also answers on a second host name (plain:
+   * API domain `127.0.0.1:PORT`, custom domain `localhost:PORT`; with `tls` the other way round, the
+   * certificate covering both), and the env adds AUTH0_CUSTOM_DOMAIN.
+   */
+  customDomain?: boolean;
 }
 
 /** Most orgs `--orgs` serves (each is a server of its own). */
@@ -73,6 +84,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     tls = { caPem: certs.caPem, caFile, dir, server: certs.server };
   }
   const served = tls ? { tls: tls.server, publicHost: TLS_HOST } : {};
+  // The custom domain's host name: another name of the loopback listener, covered by the certificate.
+  const customDomainHost = opts.customDomain ? (tls ? '127.0.0.1' : 'localhost') : undefined;
   const removeCa = async () => {
     if (tls) await rm(tls.dir, { recursive: true, force: true });
   };
@@ -89,6 +102,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
       ...(opts.auth0Faults ? { faults: opts.auth0Faults } : {}),
       ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.enableClientConnections === false ? { enableClientConnections: false } : {}),
+      ...(customDomainHost ? { customDomainHost } : {}),
     });
   } catch (error) {
     await removeCa();
@@ -166,6 +181,7 @@ export function sandboxConfig(auth0: Auth0Emulator, orgs: AmplitudeEmulator[]): 
 export function sandboxEnv(auth0: Auth0Emulator, amplitude: AmplitudeEmulator): Record<string, string> {
   return {
     AUTH0_DOMAIN: auth0.domain,
+    ...(auth0.customDomain ? { AUTH0_CUSTOM_DOMAIN: auth0.customDomain } : {}),
     AUTH0_CLIENT_ID: auth0.management.clientId,
     AUTH0_CLIENT_SECRET: auth0.management.clientSecret,
     AMPLITUDE_ORG_ID: amplitude.orgId,

@@ -53,6 +53,17 @@ export interface Auth0EmulatorOptions {
   publicHost?: string;
   /** Records every request served (shared by a sandbox's emulators: ../request-log.ts). */
   requestLog?: RequestLog;
+  /**
+   * Auth0's tenant flag `enable_client_connections`: new applications are enabled on every existing
+   * connection (true, the default) or on none (false: a tenant whose new applications get none).
+   */
+  enableClientConnections?: boolean;
+  /**
+   * A second host name the same server answers on as the tenant's verified custom domain
+   * (`customDomainHost:PORT`): SAML metadata, SSO and login pages on it use it in their URLs and
+   * entity ID, as Auth0 does; the Management API answers on both. Must resolve to `host`.
+   */
+  customDomainHost?: string;
 }
 
 /** The machine-to-machine application the CLI authenticates as. */
@@ -95,6 +106,14 @@ export interface Auth0TenantControl {
   signingKeys(): TenantSigningKey[];
   /** POST /keys/signing/rotate semantics: next becomes current, a new next is made. */
   rotateSigningKey(): void;
+  /** Every connection, as `GET /api/v2/connections` shows it to a token with every scope. */
+  listConnections(): Record<string, unknown>[];
+  /** Adds a connection enabled for no application (as the dashboard would); returns it. */
+  createConnection(name: string, strategy: string): Record<string, unknown>;
+  /** Names of the connections enabled for a client. */
+  connectionsOf(clientId: string): string[];
+  /** Turns a client on or off on a connection (Auth0 > Applications > the app > Connections). */
+  setConnectionEnabled(connectionName: string, clientId: string, enabled: boolean): void;
   setRateLimit(limit: RateLimitSettings): void;
 }
 
@@ -103,6 +122,8 @@ export interface Auth0Emulator {
   readonly domain: string;
   /** `http://127.0.0.1:PORT` (with TLS `https://localhost:PORT`). */
   readonly baseUrl: string;
+  /** The custom domain (`customDomainHost:PORT`) when one was asked for: what AUTH0_CUSTOM_DOMAIN is set to. */
+  readonly customDomain?: string;
   readonly port: number;
   readonly management: ManagementApp;
   readonly user: SandboxUser;

@@ -33,6 +33,7 @@ async function verify(sb: Sandbox, args: string[] = [], env: Record<string, stri
 const ALL_PASS = {
   credentials: 'pass',
   'idp.client': 'pass',
+  'idp.connections': 'pass',
   'idp.metadata': 'pass',
   'idp.certificate': 'pass',
   'sp.trust': 'pass',
@@ -64,13 +65,13 @@ describe('verify (endpoint delivery)', () => {
     expect(r.exitCode).toBe(0);
     for (const c of report.checks) expect(Object.keys(c)).toEqual(expect.arrayContaining(['id', 'status', 'message']));
     const junit = readFileSync(join(cwd, 'verify.xml'), 'utf8');
-    expect(junit).toContain('<testsuite name="sso-setup verify" tests="7" failures="0" errors="0" skipped="0"');
-    expect(junit.match(/<testcase /g)).toHaveLength(7);
+    expect(junit).toContain('<testsuite name="sso-setup verify" tests="8" failures="0" errors="0" skipped="0"');
+    expect(junit.match(/<testcase /g)).toHaveLength(8);
 
     const table = await run(sb, ['verify']);
     expect(table.exitCode).toBe(0);
     expect(table.stdout).toMatch(/PASS\s+sso\.login\s+signed in to the SP as /);
-    expect(table.stdout).toContain('SSO is healthy (7 pass, 0 warn, 0 fail, 0 skip)');
+    expect(table.stdout).toContain('SSO is healthy (8 pass, 0 warn, 0 fail, 0 skip)');
   });
 
   it('a login check is skipped without test-user credentials', async () => {

@@ -27,7 +27,11 @@ describe('resolveConfig', () => {
       clientSecret: ENV.AUTH0_CLIENT_SECRET,
       // Named as config errors name them: an error about a value can point at where it was set.
       origins: { domain: 'env AUTH0_DOMAIN', clientId: 'env AUTH0_CLIENT_ID', clientSecret: 'env AUTH0_CLIENT_SECRET' },
+      // No custom domain: SAML and login on the tenant's own domain.
+      samlDomain: 'acme.us.auth0.com',
+      samlBaseUrl: 'https://acme.us.auth0.com',
     });
+    expect(c.application).toEqual({ name: 'Amplitude SSO' });
     expect(c.amplitude.entityId).toBe('https://amplitude.com/saml/2/metadata/123456');
     expect(c.amplitude.acsUrl).toBe('https://amplitude.com/saml/2/acs/123456');
     expect(c.amplitude.delivery).toEqual({ kind: 'manual', metadataFile: 'amplitude-idp-metadata-123456.xml' });
@@ -51,6 +55,46 @@ describe('resolveConfig', () => {
     expect(r.config!.auth0.clientId).toBe(ENV.AUTH0_CLIENT_ID); // env beats file
     expect(r.config!.application.name).toBe('From file');
     expect(r.config!.sources).toMatchObject({ 'auth0.domain': 'flag', 'auth0.clientId': 'env', 'application.name': 'file' });
+  });
+
+  it('a custom domain (flag > env > file) moves SAML and login there; the API stays on the domain', () => {
+    const file = { path: 'sso-setup.json', text: JSON.stringify({ auth0: { customDomain: 'file-login.acme.com' } }) };
+    const fromFile = resolve({ file, env: ENV });
+    expect(fromFile.config!.auth0).toMatchObject({
+      domain: 'acme.us.auth0.com',
+      baseUrl: 'https://acme.us.auth0.com',
+      customDomain: 'file-login.acme.com',
+      samlDomain: 'file-login.acme.com',
+      samlBaseUrl: 'https://file-login.acme.com',
+    });
+    const fromEnv = resolve({ file, env: { ...ENV, AUTH0_CUSTOM_DOMAIN: 'https://Login.Acme.com/' } });
+    expect(fromEnv.config!.auth0.samlBaseUrl).toBe('https://login.acme.com');
+    expect(fromEnv.config!.sources['auth0.customDomain']).toBe('env');
+    const fromFlag = resolve({ file, env: { ...ENV, AUTH0_CUSTOM_DOMAIN: 'env-login.acme.com' }, flags: { auth0CustomDomain: 'flag-login.acme.com' } });
+    expect(fromFlag.config!.auth0.samlDomain).toBe('flag-login.acme.com');
+    // Loopback (the sandbox): plain http unless SANDBOX_TLS=1, as for the domain.
+    const sandbox = resolve({ env: { ...ENV, AUTH0_DOMAIN: '127.0.0.1:4010', AUTH0_CUSTOM_DOMAIN: 'localhost:4010' } });
+    expect(sandbox.config!.auth0).toMatchObject({ baseUrl: 'http://127.0.0.1:4010', samlBaseUrl: 'http://localhost:4010' });
+    const bad = resolve({ env: { ...ENV, AUTH0_CUSTOM_DOMAIN: 'login acme com' } });
+    expect(errorsOf(bad)).toEqual([expect.objectContaining({ field: 'auth0.customDomain', origin: 'env AUTH0_CUSTOM_DOMAIN' })]);
+  });
+
+  it('connections: repeated --connection over the file list; each name checked; absent means left alone', () => {
+    const file = { path: 'sso-setup.json', text: JSON.stringify({ application: { connections: ['google-oauth2'] } }) };
+    expect(resolve({ env: ENV }).config!.application.connections).toBeUndefined();
+    const fromFile = resolve({ file, env: ENV });
+    expect(fromFile.config!.application.connections).toEqual(['google-oauth2']);
+    expect(fromFile.config!.sources['application.connections']).toBe('file');
+    const fromFlags = resolve({ file, env: ENV, flags: { connection: ['Username-Password-Authentication', 'acme-saml'] } });
+    expect(fromFlags.config!.application.connections).toEqual(['Username-Password-Authentication', 'acme-saml']);
+    expect(fromFlags.config!.sources['application.connections']).toBe('flag');
+    const badFlag = resolve({ env: ENV, flags: { connection: ['ok', 'not a name'] } });
+    expect(errorsOf(badFlag)).toEqual([expect.objectContaining({ field: 'application.connections', origin: '--connection' })]);
+    expect(errorsOf(badFlag)[0]!.message).toContain('is not a connection name');
+    const twice = resolve({ env: ENV, flags: { connection: ['a', 'a'] } });
+    expect(errorsOf(twice)[0]!.message).toContain('each once');
+    const empty = resolve({ env: ENV, file: { path: 'sso-setup.json', text: '{"application":{"connections":[]}}' } });
+    expect(errorsOf(empty)).toEqual([expect.objectContaining({ field: 'application.connections', origin: 'sso-setup.json application.connections' })]);
   });
 
   it('names every missing field with how to set it', () => {

@@ -13,16 +13,18 @@ import { trustCertificateAuthority } from '../../http/agent.js';
  * Amplitude org, run `apply` against them, then sign in as the sandbox user through both (an
  * SP-initiated SAML login over plain HTTP, or https with `--tls`). Exits 0 only when that login succeeded.
  */
-export async function runDemoCommand(ctx: Context, flags: { tls?: boolean } = {}): Promise<ExitCode> {
+export async function runDemoCommand(ctx: Context, flags: { tls?: boolean; customDomain?: boolean } = {}): Promise<ExitCode> {
   const progress = await createProgress(ctx);
   const step = progress.start(`Starting the sandbox: a local Auth0 tenant and a local Amplitude org${flags.tls ? ' over https' : ''}`);
-  const sandbox = await startSandbox(flags.tls ? { tls: true } : {});
+  const sandbox = await startSandbox({ ...(flags.tls ? { tls: true } : {}), ...(flags.customDomain ? { customDomain: true } : {}) });
   // The sandbox's CA is new: trust it in this process (a child would be given NODE_EXTRA_CA_CERTS).
   if (sandbox.tls) await trustCertificateAuthority(sandbox.tls.caPem);
   ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
   ctx.secrets.add(sandbox.env.AMPLITUDE_SSO_TOKEN);
   ctx.secrets.add(sandbox.env.SANDBOX_USER_PASSWORD);
-  step.done(`Sandbox up: Auth0 at ${sandbox.auth0.baseUrl}, Amplitude org ${sandbox.amplitude.orgId} at ${sandbox.amplitude.baseUrl}`);
+  step.done(
+    `Sandbox up: Auth0 at ${sandbox.auth0.baseUrl}${sandbox.auth0.customDomain ? ` (custom domain ${sandbox.auth0.customDomain})` : ''}, Amplitude org ${sandbox.amplitude.orgId} at ${sandbox.amplitude.baseUrl}`,
+  );
   try {
     // Only the sandbox's values: never the caller's AUTH0_* variables or ./sso-setup.json.
     const { config } = resolveConfig({ env: sandbox.env, flags: {} });
@@ -42,7 +44,8 @@ export async function runDemoCommand(ctx: Context, flags: { tls?: boolean } = {}
       http: createHttp(ctx, progress),
       startUrl: sandbox.amplitude.loginUrl,
       credentials: { username: sandbox.auth0.user.email, password: sandbox.auth0.user.password },
-      allowedOrigins: [sandbox.auth0.baseUrl, sandbox.amplitude.baseUrl],
+      // With a custom domain the SP sends the person there (the SSO URL of the metadata it holds).
+      allowedOrigins: [...new Set([sandbox.auth0.baseUrl, new URL(config.auth0.samlBaseUrl).origin]), sandbox.amplitude.baseUrl],
       onStep: (text) => progress.info(text),
     });
     if (outcome.outcome !== 'signed-in') {

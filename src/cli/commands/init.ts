@@ -15,10 +15,11 @@ import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { checkSetting } from '../../config/validate.js';
 import { auth0BaseUrl, loopbackTlsFrom } from '../../idp/auth0/domain.js';
 import { createAuth0Admin } from '../../idp/auth0/management.js';
-import { SCOPES } from '../../idp/auth0/scopes.js';
+import { grantHint, SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
 import { amplitudeUploadSteps, confirmUploadCommand } from '../../sp/amplitude/manual.js';
 import { parseAmplitudeSpUrl } from '../../sp/amplitude/urls.js';
+import { capitalised } from '../../text.js';
 import type { Context } from '../context.js';
 import { canPrompt } from '../io.js';
 import { withInterruptNotice } from '../interrupt.js';
@@ -60,9 +61,12 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
     const org = await askOrg(ctx, prompter, flags, previous);
     const delivery = await askDelivery(ctx, prompter, flags, previous, org);
     const appName = flags.appName ?? (await prompter.input('Name of the Auth0 application', { default: previous?.application?.name ?? DEFAULT_APP_NAME, validate: (v) => validAnswer('application.name', v) }));
+    const connections = await askConnections(prompter, creds, flags, previous, say, s);
+    const customDomain = flags.auth0CustomDomain ?? (ctx.env[ENV.auth0CustomDomain] || undefined) ?? previous?.auth0?.customDomain;
 
     const answers: SetupAnswers = {
       domain,
+      ...(customDomain ? { customDomain: normalizeDomainAnswer(customDomain) } : {}),
       clientId: creds.clientId,
       orgId: org.orgId,
       baseUrl: org.baseUrl,
@@ -70,6 +74,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
       ...(delivery.kind === 'endpoint' ? { ssoEndpoint: delivery.url } : {}),
       ...(delivery.kind === 'manual' && previous?.amplitude?.metadataFile ? { metadataFile: previous.amplitude.metadataFile } : {}),
       appName,
+      ...(connections ? { connections } : {}),
     };
     const config = resolveAnswers(answers, creds.clientSecret, delivery.kind === 'endpoint' ? delivery.token : undefined, previous);
     config.auth0.origins = { domain: 'prompt', ...creds.origins };
@@ -78,7 +83,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
     const plan = await applyWithConfig(ctx, config, { dryRun: true });
     // The steps left to the person are shown once, when they are due (after the apply).
     ctx.io.stderr.write(await renderResult(ctx, plan));
-    const converged = !plan.changed && plan.idp.action === 'none' && plan.sp.action === 'none';
+    const converged = !plan.changed && plan.idp.action === 'none' && (plan.connections?.action ?? 'none') === 'none' && plan.sp.action === 'none';
     await writeConfig(ctx, configPath, configFileFor(answers, previous ?? {}));
     say(`${s.green('✔')} Saved your answers (no secrets) to ${configPath}`);
 
@@ -172,7 +177,7 @@ async function askCredentials(
   previous: RawConfig | undefined,
   say: (t?: string) => void,
   s: Style,
-): Promise<{ clientId: string; clientSecret: string; origins: { clientId: string; clientSecret: string } }> {
+): Promise<Credentials> {
   const envId = ctx.env[ENV.auth0ClientId];
   const envSecret = ctx.env[ENV.auth0ClientSecret];
   let offerEnv = Boolean(envId && envSecret);
@@ -200,7 +205,7 @@ async function askCredentials(
       if (session.scopes.length && !session.scopes.includes(SCOPES.readSigningKeys)) {
         say(`${s.yellow('!')} Without ${SCOPES.readSigningKeys}, \`verify\` cannot warn about signing-key rotations.`);
       }
-      return { clientId: clientId.trim(), clientSecret: secret.trim(), origins };
+      return { clientId: clientId.trim(), clientSecret: secret.trim(), origins, admin, scopes: session.scopes };
     } catch (error) {
       if (!(error instanceof SsoError)) throw error;
       say(`${s.red('✖')} ${error.message}`);
@@ -217,7 +222,8 @@ async function askCredentials(
           );
           if (next === 'other') break;
           // Same credentials again: nothing to re-type.
-          if (await retrySame(admin, say, s)) return { clientId: clientId.trim(), clientSecret: secret.trim(), origins };
+          const scopes = await retrySame(admin, say, s);
+          if (scopes) return { clientId: clientId.trim(), clientSecret: secret.trim(), origins, admin, scopes };
         }
         offerEnv = false;
         continue;
@@ -228,19 +234,63 @@ async function askCredentials(
   }
 }
 
-/** Re-tries the same credentials until the scopes are granted or the person gives up. */
-async function retrySame(admin: ReturnType<typeof createAuth0Admin>, say: (t?: string) => void, s: Style): Promise<boolean> {
+/** Re-tries the same credentials until the scopes are granted or the person gives up: the granted scopes, or undefined. */
+async function retrySame(admin: ReturnType<typeof createAuth0Admin>, say: (t?: string) => void, s: Style): Promise<string[] | undefined> {
   try {
     const session = await admin.connect();
     requireScopes(session.scopes, INIT_SCOPES, 'set up SSO');
     say(`${s.green('✔')} Credentials work: ${session.scopes.length} scopes granted`);
-    return true;
+    return session.scopes;
   } catch (error) {
     if (!(error instanceof SsoError)) throw error;
     say(`${s.red('✖')} ${error.message}`);
     if (error.hint) say(`  ${error.hint}`);
-    return false;
+    return undefined;
   }
+}
+
+interface Credentials {
+  clientId: string;
+  clientSecret: string;
+  origins: { clientId: string; clientSecret: string };
+  /** Connected with these credentials: the wizard reads the tenant's connections through it. */
+  admin: ReturnType<typeof createAuth0Admin>;
+  scopes: string[];
+}
+
+/**
+ * The connections that may sign in to Amplitude, chosen from the tenant's (the saved answer
+ * pre-selected). None selected: sso-setup leaves the application's connections as they are.
+ */
+async function askConnections(
+  prompter: Prompter,
+  creds: Credentials,
+  flags: SetupFlags,
+  previous: RawConfig | undefined,
+  say: (t?: string) => void,
+  s: Style,
+): Promise<string[] | undefined> {
+  if (flags.connection?.length) return flags.connection;
+  const saved = previous?.application?.connections;
+  const granted = (scope: string) => creds.scopes.length === 0 || creds.scopes.includes(scope);
+  if (!granted(SCOPES.readConnections)) {
+    say(`${s.yellow('!')} Without ${SCOPES.readConnections}, the wizard cannot offer the tenant's connections${saved ? '; keeping the saved ones' : ': they are left as they are'}.`);
+    return saved;
+  }
+  const tenant = await creds.admin.listConnections();
+  if (tenant.length === 0) {
+    say(`${s.yellow('!')} The tenant has no connection yet: create one in Auth0 > Authentication, or nobody can sign in to Amplitude.`);
+    return undefined;
+  }
+  const chosen = await prompter.multiSelect(
+    'Connections that may sign in to Amplitude (space selects; none selected: leave them as they are)',
+    tenant.map((c) => ({ value: c.name, name: `${c.name} (${c.strategy})` })),
+    saved ?? [],
+  );
+  if (chosen.length && !granted(SCOPES.updateConnections)) {
+    say(`${s.yellow('!')} Enabling the application on them needs ${SCOPES.updateConnections}: ${grantHint([SCOPES.updateConnections])}`);
+  }
+  return chosen.length ? chosen : undefined;
 }
 
 async function askOrg(ctx: Context, prompter: Prompter, flags: SetupFlags, previous: RawConfig | undefined): Promise<{ orgId: string; baseUrl: string }> {
@@ -433,10 +483,6 @@ function validAnswer(path: string, value: string): true | string {
 function validDomain(v: string): true | string {
   // A pasted URL is welcome (https, or http for a loopback sandbox): the schema's host rule says which.
   return validAnswer('auth0.domain', v.trim().replace(/\/+$/, ''));
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 

@@ -17,6 +17,9 @@ export interface SandboxFlags {
   tls?: boolean;
   faultSeed?: number;
   orgs?: number;
+  /** commander's `--no-default-connection`: false when given. */
+  defaultConnection?: boolean;
+  customDomain?: boolean;
 }
 
 /** Starts both emulators, writes the env file, and serves until SIGINT/SIGTERM. */
@@ -34,6 +37,8 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       ...(flags.tls ? { tls: true } : {}),
       ...(flags.faultSeed !== undefined ? { faultSeed: flags.faultSeed } : {}),
       ...(flags.orgs !== undefined ? { orgs: flags.orgs } : {}),
+      ...(flags.defaultConnection === false ? { enableClientConnections: false } : {}),
+      ...(flags.customDomain ? { customDomain: true } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -57,7 +62,12 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       await writeFileAtomic(envFile, toDotenv(sandbox.env), { mode: 0o600 });
     }
     const summary = {
-      auth0: { url: sandbox.auth0.baseUrl, domain: sandbox.auth0.domain },
+      auth0: {
+        url: sandbox.auth0.baseUrl,
+        domain: sandbox.auth0.domain,
+        ...(sandbox.auth0.customDomain ? { customDomain: sandbox.auth0.customDomain } : {}),
+        newApplicationsGetConnections: flags.defaultConnection !== false,
+      },
       amplitude: {
         url: sandbox.amplitude.baseUrl,
         orgId: sandbox.amplitude.orgId,
@@ -82,6 +92,12 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       ctx.io.stdout.write(
         [
           `Auth0 sandbox:     ${sandbox.auth0.baseUrl}  (AUTH0_DOMAIN=${sandbox.auth0.domain})`,
+          ...(sandbox.auth0.customDomain
+            ? [`  custom domain:         ${sandbox.auth0.customDomain} (AUTH0_CUSTOM_DOMAIN: SAML metadata, SSO and login pages; the Management API stays on ${sandbox.auth0.domain})`]
+            : []),
+          flags.defaultConnection === false
+            ? '  connections:           new applications are enabled on none (--no-default-connection)'
+            : '  connections:           new applications are enabled on Username-Password-Authentication (the database holding the sandbox user)',
           ...sandbox.amplitudeOrgs.flatMap((o) => [
             `Amplitude sandbox: ${o.baseUrl}  (org ${o.orgId})`,
             `  SSO settings endpoint: ${o.ssoEndpoint}`,

@@ -103,7 +103,8 @@ function verifyOptions(flags: VerifyOptions, now: Date) {
 function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnector, http: FetchLike): VerifyDeps {
   // The login probe always runs once the metadata is read: load its HTML parser meanwhile.
   preloadLoginWalk();
-  const idpOrigin = new URL(config.auth0.baseUrl).origin;
+  // The login pages are on the custom domain when one is set, like the SSO URL the metadata gives.
+  const idpOrigin = new URL(config.auth0.samlBaseUrl).origin;
   const spOrigin = new URL(config.amplitude.acsUrl).origin;
   return {
     idp,
@@ -118,7 +119,7 @@ function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnector, http
     login: (clientId, user) =>
       webLogin({
         http,
-        startUrl: `${config.auth0.baseUrl}/samlp/${encodeURIComponent(clientId)}`,
+        startUrl: `${config.auth0.samlBaseUrl}/samlp/${encodeURIComponent(clientId)}`,
         credentials: { username: user.email, password: user.password },
         allowedOrigins: [idpOrigin, spOrigin],
       }),

@@ -41,6 +41,7 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
   if (result.idp.removedDuplicates?.length) {
     out.push(`    ${s.yellow('-')} duplicates made by overlapping runs, deleted: ${result.idp.removedDuplicates.join(', ')}`);
   }
+  if (result.connections) out.push(...renderConnections(result.connections, result.dryRun, s));
 
   if (result.metadata) {
     const cert = result.metadata.certificates[0];
@@ -91,6 +92,20 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
     result.manualSteps.forEach((line, i) => out.push(`  ${i + 1}. ${line}`));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The application's connections: what it is enabled on, and the change when apply manages them. */
+function renderConnections(c: NonNullable<ApplyResult['connections']>, dryRun: boolean, s: Style): string[] {
+  const list = c.enabled.map(escapeUnsafe).join(', ');
+  if (!c.managed) {
+    return [
+      c.enabled.length
+        ? `  Connections: ${list} (left alone: none configured)`
+        : `  Connections: ${s.yellow('none')}: nobody can sign in through the application (configure --connection or application.connections)`,
+    ];
+  }
+  if (c.action === 'none') return [`  Connections: ${list} (as configured)`];
+  return [`  Connections: ${dryRun ? 'will be enabled' : 'enabled'} on exactly ${list}`, ...renderDiff(c.diff, s, '    ')];
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * `IdpAdmin` over the Auth0 Management API, with the official SDK's sub-clients (`auth0/clients`,
- * `auth0/keys/signing`) given our retrying fetch and `maxRetries: 0`, so there is one retry layer.
+ * `auth0/keys/signing`, and for connections `auth0/connections`, `auth0/clients/connections`,
+ * `auth0/connections/clients`) given our retrying fetch and `maxRetries: 0`, so there is one retry layer.
  * The SDK's `ManagementClient` always builds https://{domain} URLs; the sub-clients take a
  * `baseUrl`, which is how the same code reaches the sandbox over loopback http.
  *
@@ -8,17 +9,23 @@
  * credentials and tells us the granted scopes before anything is changed.
  */
 import type { ClientsClient } from 'auth0/clients';
+import type { ConnectionsClient as ClientConnectionsClient } from 'auth0/clients/connections';
+import type { ConnectionsClient } from 'auth0/connections';
+import type { ClientsClient as ConnectionClientsClient } from 'auth0/connections/clients';
 import type { SigningClient } from 'auth0/keys/signing';
 import { EXIT, SsoError } from '../../errors.js';
 import type { SecretRegistry } from '../../secrets.js';
 import { describeFailure, errorCode, HttpTimeoutError, isCertificateFailure, RateLimitedError, type FetchLike } from '../../http/client.js';
-import type { Auth0Client, ClientWrite, IdpAdmin, IdpSession, SigningKeyInfo } from '../../core/ports.js';
+import type { Auth0Client, ClientWrite, IdpAdmin, IdpConnection, IdpSession, SigningKeyInfo } from '../../core/ports.js';
 import { downloadDocument } from '../../http/download.js';
 import { grantHint } from './scopes.js';
 
 export interface Auth0Connection {
   domain: string;
+  /** The Management API and its token endpoint: always the tenant's own domain. */
   baseUrl: string;
+  /** The SAML endpoints (metadata): the custom domain when one is set; default `baseUrl`. */
+  samlBaseUrl?: string;
   clientId: string;
   clientSecret: string;
   /** Where each value came from (`env AUTH0_CLIENT_ID`, `--auth0-domain`, `prompt` …), so a hint points there. */
@@ -27,6 +34,9 @@ export interface Auth0Connection {
 
 /** Metadata documents are a few KiB; anything near this is not Auth0 metadata. */
 const METADATA_MAX_BYTES = 256 * 1024;
+
+/** Connections read per request (pages follow `next`), and only the fields sso-setup uses. */
+const CONNECTION_PAGE = { take: 100, fields: 'id,name,strategy', include_fields: true } as const;
 
 export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets: SecretRegistry, timeoutMs = 15_000): IdpAdmin {
   let token: string | undefined;
@@ -43,6 +53,7 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
   };
   let clients: ClientsClient | undefined;
   let signing: SigningClient | undefined;
+  let connections: Promise<ConnectionApis> | undefined;
   const options = () => ({
     baseUrl: `${conn.baseUrl}/api/v2`,
     token: token!,
@@ -52,6 +63,8 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
   });
   const clientsApi = async () => (clients ??= new (await sdk).ClientsClient(options()));
   const signingApi = async () => (signing ??= new (await sdk).SigningClient(options()));
+  // Loaded on first use (~50 ms): apply and verify start it together with their other reads.
+  const connectionApis = () => (connections ??= loadConnectionApis(options()));
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     if (!token) throw new Error('connect() must be called first');
     lastFailure = undefined;
@@ -115,7 +128,7 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
     },
 
     metadataUrl(clientId) {
-      return `${conn.baseUrl}/samlp/metadata/${encodeURIComponent(clientId)}`;
+      return `${conn.samlBaseUrl ?? conn.baseUrl}/samlp/metadata/${encodeURIComponent(clientId)}`;
     },
 
     async downloadMetadata(clientId) {
@@ -136,6 +149,28 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
       }
     },
 
+    async listConnections() {
+      return call('list connections', async () => {
+        const found: IdpConnection[] = [];
+        for await (const c of await (await connectionApis()).tenant.list(CONNECTION_PAGE)) found.push(connectionOf(c));
+        return found;
+      });
+    },
+
+    async connectionsOf(clientId) {
+      return call(`list the connections of application ${clientId}`, async () => {
+        const found: IdpConnection[] = [];
+        for await (const c of await (await connectionApis()).ofClient.get(clientId, CONNECTION_PAGE)) found.push(connectionOf(c));
+        return found;
+      });
+    },
+
+    async setConnectionEnabled(connectionId, clientId, enabled) {
+      await call(`${enabled ? 'enable' : 'disable'} application ${clientId} on connection ${connectionId}`, async () => {
+        await (await connectionApis()).clientsOf.update(connectionId, [{ client_id: clientId, status: enabled }]);
+      });
+    },
+
     async signingKeys(): Promise<SigningKeyInfo[]> {
       return call('list signing keys', async () => {
         const keys = await (await signingApi()).list();
@@ -151,6 +186,24 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
       });
     },
   };
+}
+
+interface ConnectionApis {
+  /** `GET /connections` */
+  tenant: ConnectionsClient;
+  /** `GET /clients/{id}/connections` */
+  ofClient: ClientConnectionsClient;
+  /** `GET`/`PATCH /connections/{id}/clients` */
+  clientsOf: ConnectionClientsClient;
+}
+
+async function loadConnectionApis(options: ConstructorParameters<typeof ClientsClient>[0]): Promise<ConnectionApis> {
+  const [tenant, ofClient, clientsOf] = await Promise.all([import('auth0/connections'), import('auth0/clients/connections'), import('auth0/connections/clients')]);
+  return { tenant: new tenant.ConnectionsClient(options), ofClient: new ofClient.ConnectionsClient(options), clientsOf: new clientsOf.ClientsClient(options) };
+}
+
+function connectionOf(c: { id?: string | undefined; name?: string | undefined; strategy?: string | undefined }): IdpConnection {
+  return { id: c.id ?? '', name: c.name ?? '', strategy: c.strategy ?? '' };
 }
 
 async function loadSdk(): Promise<{ ClientsClient: typeof ClientsClient; SigningClient: typeof SigningClient }> {

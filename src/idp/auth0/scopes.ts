@@ -8,6 +8,10 @@ export const SCOPES = {
   updateClients: 'update:clients',
   deleteClients: 'delete:clients',
   readSigningKeys: 'read:signing_keys',
+  /** Listing connections and which applications they serve (`GET /connections`, `GET /clients/{id}/connections`). */
+  readConnections: 'read:connections',
+  /** Turning an application on or off on a connection (`PATCH /connections/{id}/clients`). */
+  updateConnections: 'update:connections',
 } as const;
 
 /** How to grant Management API scopes in the dashboard. */

@@ -9,6 +9,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { ManagementApiError, payloadValidationError, queryValidationError } from './api-errors.js';
+import { checkpointPage, parseBoolean, parseInteger, splitList, unknownParameters } from './query.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -257,8 +258,8 @@ export const PER_PAGE = { default: 50, max: 100 } as const;
  * which the sandbox does not have).
  */
 export function parseClientListQuery(query: URLSearchParams): ClientListQuery | ManagementApiError {
-  const unknown = [...new Set(query.keys())].filter((k) => !CLIENT_LIST_PARAMETERS.has(k));
-  if (unknown.length > 0) return queryValidationError(`Additional properties not allowed: ${unknown.join(',')}`);
+  const unknown = unknownParameters(query, CLIENT_LIST_PARAMETERS);
+  if (unknown) return unknown;
   if (query.has('q')) {
     return new ManagementApiError(
       400,
@@ -315,29 +316,6 @@ export function parseFieldSelection(query: URLSearchParams): FieldSelection | Ma
   return fields ? { fields: splitList(fields), includeFields: includeFields ?? true } : { includeFields: includeFields ?? true };
 }
 
-function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function parseInteger(query: URLSearchParams, name: string, min: number, max?: number): number | undefined | ManagementApiError {
-  if (query.getAll(name).length > 1) return queryValidationError('Expected type integer but found type array', name);
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
-  if (!/^-?\d+$/.test(raw)) return queryValidationError(`Expected type integer but found type string`, name);
-  const value = Number(raw);
-  if (value < min) return queryValidationError(`Value ${value} is less than minimum ${min}`, name);
-  if (max !== undefined && value > max) return queryValidationError(`Value ${value} is greater than maximum ${max}`, name);
-  return value;
-}
-
-function parseBoolean(query: URLSearchParams, name: string): boolean | undefined | ManagementApiError {
-  const raw = query.get(name);
-  if (raw === null || raw === '') return undefined;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  return queryValidationError(`Expected type boolean but found type string`, name);
-}
-
 export interface ClientPage {
   total: number;
   start: number;
@@ -361,18 +339,8 @@ export function pageClients(records: readonly JsonObject[], query: ClientListQue
     return true;
   });
   if (query.checkpoint) {
-    // `next`/`from` is opaque to callers: here, the first client of the next page, base64url-encoded.
-    const fromId = query.checkpoint.from === undefined ? undefined : Buffer.from(query.checkpoint.from, 'base64url').toString('utf8');
-    const at = fromId === undefined ? 0 : Math.max(0, matching.findIndex((r) => r['client_id'] === fromId));
-    const records = matching.slice(at, at + query.checkpoint.take);
-    const following = matching[at + query.checkpoint.take];
-    return {
-      total: matching.length,
-      start: at,
-      limit: query.checkpoint.take,
-      records,
-      ...(following ? { next: Buffer.from(String(following['client_id']), 'utf8').toString('base64url') } : {}),
-    };
+    const page = checkpointPage(matching, (r) => String(r['client_id']), query.checkpoint);
+    return { total: matching.length, start: page.start, limit: query.checkpoint.take, records: page.records, ...(page.next ? { next: page.next } : {}) };
   }
   const start = (query.page ?? 0) * query.perPage;
   return { total: matching.length, start, limit: query.perPage, records: matching.slice(start, start + query.perPage) };

@@ -59,7 +59,16 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     await closeServer(server);
     throw e;
   }
-  const tenant = new Auth0Tenant({ domain, name: 'sandbox', keys, now, tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS });
+  const customDomain = opts.customDomainHost ? `${opts.customDomainHost}:${port}` : undefined;
+  const tenant = new Auth0Tenant({
+    domain,
+    name: 'sandbox',
+    keys,
+    now,
+    tokenLifetimeSeconds: opts.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS,
+    ...(opts.enableClientConnections === false ? { enableClientConnections: false } : {}),
+    ...(customDomain ? { customDomain } : {}),
+  });
   const idp = new SamlIdentityProvider(tenant, scheme);
   // Rate limits run on the real clock: clients compare x-ratelimit-reset with their own Date.now().
   const bucket = new TokenBucket(opts.rateLimit ?? RATE_LIMIT_PRESETS.generous, Date.now());
@@ -101,6 +110,14 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     },
     signingKeys: () => tenant.keys.describe(),
     rotateSigningKey: () => void tenant.keys.rotate(now()),
+    listConnections: () => tenant.connectionRecords(),
+    createConnection: (name, strategy) => tenant.createConnection(name, strategy),
+    connectionsOf: (clientId) => tenant.connectionsOfClient(clientId).map((c) => String(c['name'])),
+    setConnectionEnabled: (connectionName, clientId, enabled) => {
+      const connection = tenant.connectionByName(connectionName);
+      if (!connection) throw new Error(`no connection named ${connectionName}`);
+      tenant.setEnabledClients(String(connection['id']), [{ clientId, enabled }]);
+    },
     setRateLimit: (limit) => bucket.configure(limit, Date.now()),
   };
 
@@ -108,6 +125,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   return {
     domain,
     baseUrl: `${scheme}://${domain}`,
+    ...(customDomain ? { customDomain } : {}),
     port,
     management,
     user: { ...tenant.user },
@@ -239,12 +257,14 @@ async function routeSite(req: IncomingMessage, res: ServerResponse, url: URL, te
   const query = Object.fromEntries(url.searchParams) as Record<string, string>;
   const cookies = requestCookies(req);
   const session = cookies['auth0'] ?? cookies['auth0_compat'];
+  // A request on the custom domain is answered as that domain (metadata, entity ID, SSO URLs).
+  const host = tenant.customDomain !== undefined && req.headers.host?.toLowerCase() === tenant.customDomain ? tenant.customDomain : tenant.domain;
   let page: PageResult;
   let setCookie: string[] = [];
 
   const metadata = /^\/samlp\/metadata\/([^/]+)$/.exec(path);
   const sso = /^\/samlp\/([^/]+)\/?$/.exec(path);
-  if (method === 'GET' && metadata) page = await idp.metadata(decodePathSegment(metadata[1]!));
+  if (method === 'GET' && metadata) page = await idp.metadata(decodePathSegment(metadata[1]!), host);
   else if (sso && (method === 'GET' || method === 'POST') && sso[1] !== 'metadata') {
     const params = method === 'POST' ? { ...query, ...parseForm(await readBody(req, MAX_BODY_BYTES)) } : query;
     let sid = session;
@@ -252,7 +272,7 @@ async function routeSite(req: IncomingMessage, res: ServerResponse, url: URL, te
       sid = randomBytes(24).toString('base64url');
       setCookie = sessionCookieHeaders(sid);
     }
-    page = await idp.start(decodePathSegment(sso[1]!), { method, params }, sid);
+    page = await idp.start(decodePathSegment(sso[1]!), { method, params }, sid, host);
   } else if (path === '/u/login' && method === 'GET') page = idp.loginPage(query['state'] ?? '', session);
   else if (path === '/u/login' && method === 'POST') page = idp.login(query['state'] ?? '', parseForm(await readBody(req, MAX_BODY_BYTES)), session);
   else if (path === '/authorize/resume' && method === 'GET') page = await idp.resume(query['state'] ?? '', session);

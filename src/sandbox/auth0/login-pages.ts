@@ -5,11 +5,23 @@
  * `action`, so it posts back to `/u/login?state=…`; `state` hidden; a hidden first submit button
  * `name="action" value="default"` (what Enter sends); `username` and `password` inputs; a
  * `type="button"` password toggle; the visible Continue button. Scripted logins therefore meet the
- * same form rules against the sandbox as against Auth0.
+ * same form rules against the sandbox as against Auth0. The page offers the application's enabled
+ * connections, as the real one does: the primary form when a database connection is enabled, and
+ * a secondary "Continue with …" form (`data-form-secondary`, hidden `connection`) per other one.
  */
 import { escapeHtml } from '../http-kit.js';
 
-export interface LoginPageModel {
+/** What the login page offers: the application's enabled connections. */
+export interface LoginChoices {
+  /** A database connection is enabled: the page shows the user and password form. */
+  database: boolean;
+  /** The database connection holding the sandbox user is one of them. */
+  userConnection: boolean;
+  /** Other (social, enterprise) connections: one "Continue with …" form each. */
+  others: { name: string; strategy: string }[];
+}
+
+export interface LoginPageModel extends LoginChoices {
   state: string;
   tenantName: string;
   applicationName: string;
@@ -42,7 +54,20 @@ export function renderLoginPage(m: LoginPageModel): string {
           <p>Log in to ${escapeHtml(m.tenantName)} to continue to ${escapeHtml(m.applicationName)}.</p>
         </div>
       </header>
-      <div>
+      <div>${m.database ? primaryForm(state, m, error) : ''}${m.others.map((c) => secondaryForm(state, c)).join('')}
+      </div>
+    </div>
+    <p><small>sso-setup sandbox: a local emulation of an Auth0 tenant.</small></p>
+  </section>
+</main>
+</body>
+</html>
+`;
+}
+
+/** The user and password form (Universal Login's primary form). */
+function primaryForm(state: string, m: LoginPageModel, error: string): string {
+  return `
         <form method="POST" class="_form-login" data-form-primary="true">
           <input type="hidden" name="state" value="${state}" />
           <div style="visibility: hidden !important; position: absolute !important" aria-hidden="true">
@@ -62,15 +87,19 @@ export function renderLoginPage(m: LoginPageModel): string {
           <div>
             <button type="submit" name="action" value="default" data-action-button-primary="true">Continue</button>
           </div>
-        </form>
-      </div>
-    </div>
-    <p><small>sso-setup sandbox: a local emulation of an Auth0 tenant.</small></p>
-  </section>
-</main>
-</body>
-</html>
-`;
+        </form>`;
+}
+
+/** A "Continue with …" form, as the real page renders one per social or enterprise connection. */
+function secondaryForm(state: string, c: { name: string; strategy: string }): string {
+  return `
+        <form method="post" data-provider="${escapeHtml(c.strategy)}" data-form-secondary="true">
+          <input type="hidden" name="state" value="${state}" />
+          <input type="hidden" name="connection" value="${escapeHtml(c.name)}" />
+          <button type="submit" data-provider="${escapeHtml(c.strategy)}" data-action-button-secondary="true">
+            <span>Continue with ${escapeHtml(c.name)}</span>
+          </button>
+        </form>`;
 }
 
 export interface ErrorPageModel {

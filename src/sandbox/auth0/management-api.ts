@@ -1,5 +1,5 @@
 /**
- * The emulated Management API (`/api/v2`): clients and signing keys. Each request is authenticated
+ * The emulated Management API (`/api/v2`): clients, connections and signing keys. Each request is authenticated
  * (the bearer token), then routed, then checked against the route's scopes, then its payload is
  * read and validated. Authentication comes first as at Auth0: every `/api/v2` path answers 401
  * without a valid token, routes the sandbox does not emulate included (they then answer 404 in
@@ -15,6 +15,16 @@ import {
   presentClient,
   type JsonObject,
 } from './clients.js';
+import {
+  inexistentConnection,
+  pageConnections,
+  parseClientConnectionsQuery,
+  parseConnectionListQuery,
+  parseEnabledClientsPatch,
+  parseEnabledClientsQuery,
+  presentConnection,
+} from './connections.js';
+import { checkpointPage } from './query.js';
 import { signingKeyJson } from './signing-keys.js';
 import type { Auth0Tenant } from './tenant.js';
 
@@ -53,6 +63,7 @@ interface Route {
 
 const READ_CLIENTS = ['read:clients', 'read:client_keys', 'read:client_credentials', 'read:client_summary'] as const;
 const UPDATE_CLIENTS = ['update:clients', 'update:client_keys', 'update:client_credentials', 'update:client_token_vault_privileged_access'] as const;
+const READ_CONNECTIONS = ['read:connections'] as const;
 const ID = '([^/]+)';
 
 /** Scopes per endpoint from Auth0's API reference (reference auth0-api.md §1 table). */
@@ -63,6 +74,12 @@ const ROUTES: Route[] = [
   { method: 'PATCH', pattern: new RegExp(`^/clients/${ID}$`), scopes: [UPDATE_CLIENTS], handle: updateClient },
   { method: 'DELETE', pattern: new RegExp(`^/clients/${ID}$`), scopes: [['delete:clients']], handle: deleteClient },
   { method: 'POST', pattern: new RegExp(`^/clients/${ID}/rotate-secret$`), scopes: [['update:client_keys']], handle: rotateSecret },
+  // "requires the read:connections scope and any one of read:clients or read:client_summary" (API reference).
+  { method: 'GET', pattern: new RegExp(`^/clients/${ID}/connections$`), scopes: [READ_CONNECTIONS, ['read:clients', 'read:client_summary']], handle: clientConnections },
+  { method: 'GET', pattern: /^\/connections\/?$/, scopes: [READ_CONNECTIONS], handle: listConnections },
+  { method: 'GET', pattern: new RegExp(`^/connections/${ID}$`), scopes: [READ_CONNECTIONS], handle: getConnection },
+  { method: 'GET', pattern: new RegExp(`^/connections/${ID}/clients$`), scopes: [READ_CONNECTIONS], handle: connectionClients },
+  { method: 'PATCH', pattern: new RegExp(`^/connections/${ID}/clients$`), scopes: [['update:connections']], handle: updateConnectionClients },
   { method: 'GET', pattern: /^\/keys\/signing\/?$/, scopes: [['read:signing_keys']], handle: listSigningKeys },
   { method: 'POST', pattern: /^\/keys\/signing\/rotate$/, scopes: [['create:signing_keys'], ['update:signing_keys']], handle: rotateSigningKey },
   { method: 'GET', pattern: new RegExp(`^/keys/signing/${ID}$`), scopes: [['read:signing_keys']], handle: getSigningKey },
@@ -188,6 +205,45 @@ function deleteClient({ tenant, params }: Call): ManagementResponse {
 function rotateSecret({ tenant, params }: Call): ManagementResponse {
   if (!tenant.clientRecord(params[0]!)) throw inexistentClient();
   return { status: 200, body: presentClient(tenant.rotateClientSecret(params[0]!), tenant.clientSigningKey()) };
+}
+
+function listConnections({ tenant, req, scopes }: Call): ManagementResponse {
+  const query = parseConnectionListQuery(req.query);
+  if (query instanceof ManagementApiError) throw query;
+  return { status: 200, body: pageConnections(tenant.connectionRecords(), query, (r) => presentConnection(r, scopes, query.selection)) };
+}
+
+function getConnection({ tenant, params, scopes }: Call): ManagementResponse {
+  const record = tenant.connectionRecord(params[0]!);
+  if (!record) throw inexistentConnection();
+  return { status: 200, body: presentConnection(record, scopes) };
+}
+
+/** `{clients: [{client_id}], next?}` (recorded), checkpoint-paged. */
+function connectionClients({ tenant, req, params }: Call): ManagementResponse {
+  const page = parseEnabledClientsQuery(req.query);
+  if (page instanceof ManagementApiError) throw page;
+  const found = checkpointPage(tenant.enabledClientIds(params[0]!), (id) => id, page);
+  return { status: 200, body: { clients: found.records.map((id) => ({ client_id: id })), ...(found.next ? { next: found.next } : {}) } };
+}
+
+/** 204 with an empty body (recorded). */
+async function updateConnectionClients({ tenant, req, params }: Call): Promise<ManagementResponse> {
+  if (!tenant.connectionRecord(params[0]!)) throw inexistentConnection();
+  const changes = parseEnabledClientsPatch(await jsonPayload(req));
+  if (changes instanceof ManagementApiError) throw changes;
+  tenant.setEnabledClients(params[0]!, changes);
+  return { status: 204 };
+}
+
+/** `{connections: [...], next?}` (recorded: `{"connections":[]}` for a client on none). */
+function clientConnections({ tenant, req, params, scopes }: Call): ManagementResponse {
+  const query = parseClientConnectionsQuery(req.query);
+  if (query instanceof ManagementApiError) throw query;
+  if (!tenant.clientRecord(params[0]!)) throw inexistentClient();
+  const matching = tenant.connectionsOfClient(params[0]!).filter((c) => query.strategies === undefined || query.strategies.includes(String(c['strategy'])));
+  const found = checkpointPage(matching, (c) => String(c['id']), query.page);
+  return { status: 200, body: { connections: found.records.map((c) => presentConnection(c, scopes, query.selection)), ...(found.next ? { next: found.next } : {}) } };
 }
 
 function listSigningKeys({ tenant }: Call): ManagementResponse {

@@ -20,7 +20,8 @@ import { inflateRawSync } from 'node:zlib';
 import type { Auth0Tenant } from './tenant.js';
 import { isJsonObject, type JsonObject } from './clients.js';
 import { newSessionIndex, newTransactionState } from './identifiers.js';
-import { renderErrorPage, renderLoginPage } from './login-pages.js';
+import { DATABASE_CONNECTION } from './connections.js';
+import { renderErrorPage, renderLoginPage, type LoginChoices } from './login-pages.js';
 import { auth0ProfileMapper } from './saml-claims.js';
 import { expressShim, samlpModule, type ParsedAuthnRequest, type SamlpRequest } from './samlp-module.js';
 import { pemLf } from './signing-keys.js';
@@ -39,6 +40,8 @@ export interface SamlBindingInput {
 
 interface LoginTransaction {
   clientId: string;
+  /** The host the login started on: the tenant's domain or its custom domain (issuer and URLs follow it). */
+  host: string;
   /** The browser session the login started in (the `auth0` cookie). */
   session: string;
   acsUrl: string;
@@ -66,8 +69,24 @@ export class SamlIdentityProvider {
     this.#scheme = scheme;
   }
 
-  get entityId(): string {
-    return `urn:${this.#tenant.domain}`;
+  /**
+   * The IdP entity ID (metadata `entityID`, assertion Issuer) for a request on `host`: `urn:` + the
+   * host, so `urn:<custom domain>` on a custom domain ("the issuer entity ID ... will change when
+   * using a custom domain (from something like urn:northwind.auth0.com to ... urn:login.northwind.com)",
+   * Auth0 docs, Configure Features to Use Custom Domains > Configure SAML applications).
+   */
+  entityId(host: string = this.#tenant.domain): string {
+    return `urn:${host}`;
+  }
+
+  /** The client's enabled connections, as its login page offers them. */
+  #loginChoices(clientId: string): LoginChoices {
+    const connections = this.#tenant.connectionsOfClient(clientId);
+    return {
+      database: connections.some((c) => c['strategy'] === 'auth0'),
+      userConnection: connections.some((c) => c['name'] === DATABASE_CONNECTION),
+      others: connections.filter((c) => c['strategy'] !== 'auth0').map((c) => ({ name: String(c['name']), strategy: String(c['strategy']) })),
+    };
   }
 
   /** The samlp addon config of a client, or undefined when the client or the addon is missing. */
@@ -78,20 +97,20 @@ export class SamlIdentityProvider {
     return { client, addon: addons['samlp'] };
   }
 
-  async metadata(clientId: string): Promise<PageResult> {
+  async metadata(clientId: string, host: string = this.#tenant.domain): Promise<PageResult> {
     if (!this.#addon(clientId)) {
       return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `Not Found: no client ${clientId} with the SAML2 Web App addon\n` };
     }
     const base = `/samlp/${encodeURIComponent(clientId)}`;
     const render = samlpModule().metadata({
-      issuer: this.entityId,
+      issuer: this.entityId(host),
       cert: pemLf('CERTIFICATE', this.#tenant.keys.current.certDer),
       redirectEndpointPath: base,
       postEndpointPath: base,
       logoutEndpointPaths: { redirect: `${base}/logout`, post: `${base}/logout` },
     });
     const { res, result } = expressShim();
-    render(this.#shimRequest('GET', `/samlp/metadata/${clientId}`, {}, {}), res);
+    render(this.#shimRequest(host, 'GET', `/samlp/metadata/${clientId}`, {}, {}), res);
     const out = await result;
     return { status: out.status, headers: out.headers, body: out.body };
   }
@@ -113,7 +132,7 @@ export class SamlIdentityProvider {
   }
 
   /** `/samlp/{client_id}`: checks the request and the ACS, then starts a login transaction. */
-  async start(clientId: string, input: SamlBindingInput, session: string): Promise<PageResult> {
+  async start(clientId: string, input: SamlBindingInput, session: string, host: string = this.#tenant.domain): Promise<PageResult> {
     this.#forgetExpired();
     if (!this.#tenant.clientRecord(clientId)) return errorPage(400, 'invalid_request', 'Invalid request', `Unknown client: ${clientId}`);
     const found = this.#addon(clientId);
@@ -148,8 +167,12 @@ export class SamlIdentityProvider {
       return errorPage(400, 'invalid_request', 'Invalid request', 'The application has no Allowed Callback URL to send the SAML response to.');
     }
 
+    // Auth0's answer when no connection is enabled for the application ("no connections enabled for
+    // the client", quoted in auth0-samples/auth0-vue-samples#185), here on its error page.
+    if (this.#tenant.connectionsOfClient(clientId).length === 0) return errorPage(400, 'invalid_request', 'Invalid request', 'no connections enabled for the client');
+
     const state = newTransactionState();
-    const tx: LoginTransaction = { clientId, session, acsUrl, method: input.method, authenticated: false, expiresAt: Date.now() + TRANSACTION_TTL_MS };
+    const tx: LoginTransaction = { clientId, host, session, acsUrl, method: input.method, authenticated: false, expiresAt: Date.now() + TRANSACTION_TTL_MS };
     if (p['SAMLRequest']) tx.samlRequest = p['SAMLRequest'];
     if (p['RelayState'] !== undefined) tx.relayState = p['RelayState'];
     if (p['SigAlg'] !== undefined) tx.sigAlg = p['SigAlg'];
@@ -162,7 +185,7 @@ export class SamlIdentityProvider {
     const tx = this.#live(state);
     if (!tx) return expiredTransaction();
     if (tx.session !== session) return lostSession();
-    return { status: 200, headers: { 'content-type': HTML }, body: renderLoginPage({ state, tenantName: this.#tenant.name, applicationName: this.#appName(tx) }) };
+    return { status: 200, headers: { 'content-type': HTML }, body: renderLoginPage({ state, tenantName: this.#tenant.name, applicationName: this.#appName(tx), ...this.#loginChoices(tx.clientId) }) };
   }
 
   /** Checks the posted credentials against the sandbox user. */
@@ -170,13 +193,23 @@ export class SamlIdentityProvider {
     const tx = this.#live(state);
     if (!tx || (form['state'] !== undefined && form['state'] !== state)) return expiredTransaction();
     if (tx.session !== session) return lostSession();
+    const choices = this.#loginChoices(tx.clientId);
+    const chosen = form['connection'];
+    if (chosen !== undefined) {
+      const other = choices.others.find((c) => c.name === chosen);
+      if (!other) return errorPage(400, 'invalid_request', 'Invalid request', 'the connection was disabled');
+      return errorPage(400, 'invalid_request', 'Invalid request', `The sandbox does not emulate logins through the ${other.strategy} connection "${other.name}": only its database connection has a user.`);
+    }
+    // Auth0 answers "the connection was disabled" when a client logs in through a connection not enabled for it.
+    if (!choices.database) return errorPage(400, 'invalid_request', 'Invalid request', 'the connection was disabled');
     const username = (form['username'] ?? '').trim();
     const user = this.#tenant.user;
-    if (username.toLowerCase() !== user.email.toLowerCase() || form['password'] !== user.password) {
+    // The user lives in the database connection: through another one, it is unknown.
+    if (!choices.userConnection || username.toLowerCase() !== user.email.toLowerCase() || form['password'] !== user.password) {
       return {
         status: 400,
         headers: { 'content-type': HTML },
-        body: renderLoginPage({ state, tenantName: this.#tenant.name, applicationName: this.#appName(tx), username, error: 'Wrong email or password' }),
+        body: renderLoginPage({ state, tenantName: this.#tenant.name, applicationName: this.#appName(tx), ...choices, username, error: 'Wrong email or password' }),
       };
     }
     tx.authenticated = true;
@@ -194,7 +227,10 @@ export class SamlIdentityProvider {
 
     const { res, next, result } = expressShim();
     const middleware = samlpModule().auth(this.#samlOptions(found.addon, tx));
-    const req = tx.method === 'POST' ? this.#shimRequest('POST', `/samlp/${tx.clientId}`, {}, this.#bindingParams(tx)) : this.#shimRequest('GET', `/samlp/${tx.clientId}`, this.#bindingParams(tx), {});
+    const req =
+      tx.method === 'POST'
+        ? this.#shimRequest(tx.host, 'POST', `/samlp/${tx.clientId}`, {}, this.#bindingParams(tx))
+        : this.#shimRequest(tx.host, 'GET', `/samlp/${tx.clientId}`, this.#bindingParams(tx), {});
     try {
       middleware(req, res, next);
       const out = await result;
@@ -212,7 +248,7 @@ export class SamlIdentityProvider {
     const bool = (k: string, fallback: boolean): boolean => (typeof addon[k] === 'boolean' ? (addon[k] as boolean) : fallback);
     const signResponse = bool('signResponse', false);
     const options: Record<string, unknown> = {
-      issuer: str('issuer') ?? this.entityId,
+      issuer: str('issuer') ?? this.entityId(tx.host),
       cert: pemLf('CERTIFICATE', key.certDer),
       key: key.privateKeyPem,
       getPostURL: (_audience: unknown, _dom: unknown, _req: unknown, cb: (err: unknown, url?: string) => void) => cb(null, tx.acsUrl),
@@ -243,7 +279,7 @@ export class SamlIdentityProvider {
   #parse(input: SamlBindingInput, addon: JsonObject): Promise<ParsedAuthnRequest | undefined> {
     const signingCert = typeof addon['signingCert'] === 'string' ? addon['signingCert'] : undefined;
     const req =
-      input.method === 'POST' ? this.#shimRequest('POST', '/samlp', {}, input.params) : this.#shimRequest('GET', '/samlp', input.params, {});
+      input.method === 'POST' ? this.#shimRequest(this.#tenant.domain, 'POST', '/samlp', {}, input.params) : this.#shimRequest(this.#tenant.domain, 'GET', '/samlp', input.params, {});
     return new Promise((resolve, reject) => {
       samlpModule().parseRequest(req, signingCert ? { signingCert } : {}, (err, data) => (err ? reject(toError(err)) : resolve(data)));
     });
@@ -258,9 +294,9 @@ export class SamlIdentityProvider {
     return out;
   }
 
-  /** The request samlp sees: always the tenant's own host and http, whatever the client sent. */
-  #shimRequest(method: string, path: string, query: Record<string, string>, body: Record<string, string>): SamlpRequest {
-    return { method, headers: { host: this.#tenant.domain }, query, body, originalUrl: path, protocol: this.#scheme };
+  /** The request samlp sees: one of the tenant's own hosts (its domain or custom domain) and its scheme. */
+  #shimRequest(host: string, method: string, path: string, query: Record<string, string>, body: Record<string, string>): SamlpRequest {
+    return { method, headers: { host }, query, body, originalUrl: path, protocol: this.#scheme };
   }
 
   #appName(tx: LoginTransaction): string {

@@ -12,6 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SandboxUser } from '../types.js';
 import { signAccessToken, TOKEN_MESSAGES, verifyAccessToken, type AccessTokenClaims, type TokenVerdict } from './access-tokens.js';
 import { inexistentClient } from './api-errors.js';
+import { buildConnectionRecord, DATABASE_CONNECTION, inexistentConnection, newConnectionId, type EnabledClientChange } from './connections.js';
 import {
   applyClientPatch,
   buildClientRecord,
@@ -25,7 +26,7 @@ import {
 import { newClientId, newClientSecret, newDatabaseUserId, newPassword, randomString } from './identifiers.js';
 import type { SigningKeyRing } from './signing-keys.js';
 
-/** The scopes the brief grants the CLI's management app: clients CRUD and signing keys. */
+/** The scopes the sandbox grants the CLI's management app: clients CRUD, signing keys, connections. */
 export const DEFAULT_MANAGEMENT_SCOPES = [
   'read:clients',
   'create:clients',
@@ -34,6 +35,8 @@ export const DEFAULT_MANAGEMENT_SCOPES = [
   'read:signing_keys',
   'create:signing_keys',
   'update:signing_keys',
+  'read:connections',
+  'update:connections',
 ] as const;
 
 /** Auth0's default Management API token lifetime (docs: 86,400 seconds). */
@@ -45,6 +48,14 @@ export interface TenantSettings {
   keys: SigningKeyRing;
   now: () => Date;
   tokenLifetimeSeconds: number;
+  /**
+   * The tenant flag `enable_client_connections`: "Whether all current connections should be enabled
+   * when a new client (application) is created (true, default) or not (false)" (API reference,
+   * tenant settings). Default true.
+   */
+  enableClientConnections?: boolean;
+  /** A verified custom domain (`host:port`) served by the same server: SAML and login pages answer on it too. */
+  customDomain?: string;
 }
 
 /** The user profile Auth0 would hold for the sandbox user (what SAML attributes are made from). */
@@ -80,6 +91,11 @@ export class Auth0Tenant {
   readonly user: SandboxUser;
   readonly profile: UserProfile;
   readonly #clients = new Map<string, JsonObject>();
+  readonly #connections = new Map<string, JsonObject>();
+  /** Connection id → the client ids it is enabled for, in the order they were enabled. */
+  readonly #enabledClients = new Map<string, Set<string>>();
+  readonly enableClientConnections: boolean;
+  readonly customDomain: string | undefined;
   #managementScopes: string[] = [...DEFAULT_MANAGEMENT_SCOPES];
   /** Issued token → expiry (seconds); revoking all tokens clears it. */
   readonly #issued = new Map<string, number>();
@@ -90,6 +106,8 @@ export class Auth0Tenant {
     this.keys = settings.keys;
     this.now = settings.now;
     this.tokenLifetimeSeconds = settings.tokenLifetimeSeconds;
+    this.enableClientConnections = settings.enableClientConnections ?? true;
+    this.customDomain = settings.customDomain;
 
     const created = this.now().toISOString();
     const userId = newDatabaseUserId();
@@ -103,12 +121,16 @@ export class Auth0Tenant {
       family_name: this.user.familyName,
       nickname: 'ada',
       picture: `https://s.gravatar.com/avatar/${createHash('md5').update(this.user.email).digest('hex')}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2Fad.png`,
-      identities: [{ provider: 'auth0', user_id: userId.slice('auth0|'.length), connection: 'Username-Password-Authentication', isSocial: false }],
+      identities: [{ provider: 'auth0', user_id: userId.slice('auth0|'.length), connection: DATABASE_CONNECTION, isSocial: false }],
       created_at: created,
       updated_at: created,
     };
 
-    this.#store(this.#seedDefaultApp());
+    // A new tenant's database connection holds its users; "Default App" is enabled on it.
+    const database = this.createConnection(DATABASE_CONNECTION, 'auth0');
+    const defaultApp = this.#seedDefaultApp();
+    this.#store(defaultApp);
+    this.#enabledClients.get(String(database['id']))!.add(String(defaultApp['client_id']));
     const management = this.#seedManagementApp();
     this.managementClientId = String(management['client_id']);
     this.#store(management);
@@ -143,6 +165,7 @@ export class Auth0Tenant {
   /** Stores a new client; returns it as the create response shows it (full new credentials). */
   createClient(body: JsonObject): JsonObject {
     const record = buildClientRecord(body, { clientId: this.#unusedClientId(), clientSecret: newClientSecret() }, this.name);
+    if (this.enableClientConnections) for (const clients of this.#enabledClients.values()) clients.add(String(record['client_id']));
     const methods = record['client_authentication_methods'];
     if (!isJsonObject(methods)) {
       this.#store(record);
@@ -173,6 +196,7 @@ export class Auth0Tenant {
   /** DELETE is idempotent in Auth0 (204 for an id already deleted, NOTES §2.3). */
   deleteClient(clientId: string): void {
     this.#clients.delete(clientId);
+    for (const clients of this.#enabledClients.values()) clients.delete(clientId);
   }
 
   rotateClientSecret(clientId: string): JsonObject {
@@ -183,6 +207,54 @@ export class Auth0Tenant {
   clientSigningKey(): ClientSigningKey {
     const current = this.keys.current;
     return { cert: current.certPem, pkcs7: `${current.pkcs7Pem}\r\n`, subject: 'deprecated' };
+  }
+
+  // --- connections ---------------------------------------------------------------------------
+
+  /** Adds a connection (as the dashboard would); enabled for no application. */
+  createConnection(name: string, strategy: string): JsonObject {
+    let id = newConnectionId();
+    while (this.#connections.has(id)) id = newConnectionId();
+    const record = buildConnectionRecord(id, name, strategy);
+    this.#connections.set(id, record);
+    this.#enabledClients.set(id, new Set());
+    return cloneJson(record);
+  }
+
+  connectionRecords(): JsonObject[] {
+    return [...this.#connections.values()].map((r) => cloneJson(r));
+  }
+
+  connectionRecord(id: string): JsonObject | undefined {
+    const record = this.#connections.get(id);
+    return record ? cloneJson(record) : undefined;
+  }
+
+  connectionByName(name: string): JsonObject | undefined {
+    return this.connectionRecords().find((c) => c['name'] === name);
+  }
+
+  /** The client ids a connection is enabled for; throws 404 for an unknown connection. */
+  enabledClientIds(connectionId: string): string[] {
+    const clients = this.#enabledClients.get(connectionId);
+    if (!clients) throw inexistentConnection();
+    return [...clients];
+  }
+
+  /** The connections enabled for a client, in connection order. */
+  connectionsOfClient(clientId: string): JsonObject[] {
+    return this.connectionRecords().filter((c) => this.#enabledClients.get(String(c['id']))?.has(clientId));
+  }
+
+  /** `PATCH /connections/{id}/clients`: every client must exist (checked before any change). */
+  setEnabledClients(connectionId: string, changes: readonly EnabledClientChange[]): void {
+    const clients = this.#enabledClients.get(connectionId);
+    if (!clients) throw inexistentConnection();
+    if (changes.some((c) => !this.#clients.has(c.clientId))) throw inexistentClient();
+    for (const c of changes) {
+      if (c.enabled) clients.add(c.clientId);
+      else clients.delete(c.clientId);
+    }
   }
 
   // --- tokens --------------------------------------------------------------------------------

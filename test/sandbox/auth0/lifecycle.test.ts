@@ -15,6 +15,7 @@ test('every start is a fresh tenant with Auth0-shaped credentials', async () => 
       expect(emu.management.clientSecret).toMatch(/^[A-Za-z0-9_-]{64}$/);
       expect(emu.management.scopes).toEqual([
         'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:signing_keys', 'create:signing_keys', 'update:signing_keys',
+        'read:connections', 'update:connections',
       ]);
       expect(emu.user).toMatchObject({ email: 'ada@sandbox.example', givenName: 'Ada', familyName: 'Lovelace' });
       expect(emu.user.userId).toMatch(/^auth0\|[0-9a-f]{24}$/);

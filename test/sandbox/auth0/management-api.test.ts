@@ -317,7 +317,7 @@ describe('clients', () => {
 
 describe('errors and limits', () => {
   test('an unknown /api/v2 route is a 404 in the Management API shape', async () => {
-    const res = await api('GET', '/connections');
+    const res = await api('GET', '/users');
     expect(res.status).toBe(404);
     expect(Object.keys(res.json as object)).toEqual(['statusCode', 'error', 'message']);
     expect(res.json).toMatchObject({ statusCode: 404, error: 'Not Found' });
