@@ -49,6 +49,7 @@ test('apply and verify over https, trusting the sandbox CA through NODE_EXTRA_CA
   expect(report.checks.map((c) => [c.id, c.status])).toEqual([
     ['credentials', 'pass'],
     ['idp.client', 'pass'],
+    ['idp.connections', 'pass'],
     ['idp.metadata', 'pass'],
     ['idp.certificate', 'pass'],
     ['sp.trust', 'pass'],

@@ -9,6 +9,7 @@ import { ManagementClient } from 'auth0';
 import { startAuth0Emulator } from '../../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator } from '../../../src/sandbox/types.js';
 import { managementApi, managementToken, request, type Api } from '../../helpers/auth0-api.js';
+import { useAuth0Emulator } from '../../helpers/sandbox.js';
 
 interface Recorded {
   source: { path: string; interaction_id: number };
@@ -33,14 +34,11 @@ function shape(value: unknown): unknown {
 
 const SAML_APP = { name: 'Amplitude SSO', app_type: 'regular_web', callbacks: ['https://amplitude.example/acs'], addons: { samlp: {} } };
 
+const started = useAuth0Emulator();
 let emu: Auth0Emulator;
 let api: Api;
-beforeAll(async () => {
-  emu = await startAuth0Emulator();
-  api = managementApi(emu, await managementToken(emu));
-});
-afterAll(async () => {
-  await emu.close();
+beforeAll(() => {
+  ({ emu, api } = started());
 });
 
 async function createApp(body: Record<string, unknown> = SAML_APP): Promise<string> {
