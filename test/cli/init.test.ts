@@ -40,6 +40,15 @@ async function answerOrgByAcsUrl(pty: PtySession, sb: Sandbox): Promise<void> {
   await pty.answer('Amplitude org ID, or paste the ACS URL', sb.amplitude.acsUrl);
 }
 
+const CONNECTIONS_PROMPT = 'Connections that may sign in to Amplitude';
+const DB = 'Username-Password-Authentication';
+
+/** The connections multi-select: Enter with none selected leaves the application's connections alone. */
+async function leaveConnections(pty: PtySession): Promise<void> {
+  await pty.waitFor(CONNECTIONS_PROMPT);
+  await pty.type(KEY.enter);
+}
+
 /** Starts init in a folder with sso-setup.json: every earlier answer comes back as the default, Enter accepts it. */
 async function rerunWithSavedAnswers(sb: Sandbox): Promise<PtySession> {
   const pty = start();
@@ -51,6 +60,7 @@ async function rerunWithSavedAnswers(sb: Sandbox): Promise<PtySession> {
   await pty.waitFor('How should the IdP metadata reach Amplitude?');
   await pty.type(KEY.enter);
   await pty.answer('Name of the Auth0 application', '');
+  await leaveConnections(pty);
   return pty;
 }
 
@@ -86,6 +96,7 @@ describe('init', () => {
     await pty.waitFor('How should the IdP metadata reach Amplitude?');
     await pty.type(KEY.enter); // manual upload (the default)
     await pty.answer('Name of the Auth0 application', '');
+    await leaveConnections(pty);
     await pty.waitFor('Plan (dry run: nothing was changed)');
     const plan = await pty.waitFor('Apply this plan?');
     // The steps in Amplitude are shown once, when they are due (after the apply), not in the plan.
@@ -204,6 +215,7 @@ describe('init: interrupted while applying', () => {
       await pty.answer('SP settings endpoint URL', '');
       await pty.answer('Use the token in AMPLITUDE_SSO_TOKEN?', 'y');
       await pty.answer('Name of the Auth0 application', '');
+      await leaveConnections(pty);
     };
     const first = start([], env);
     await answerAll(first, true);
@@ -283,6 +295,8 @@ describe('init: credentials and the endpoint delivery', () => {
       SANDBOX_USER_PASSWORD: sb.auth0.user.password,
     };
     writeFileSync(join(cwd, 'note.txt'), 'not a config');
+    // A second connection: new applications get it too (the tenant enables every connection for them).
+    sb.auth0.tenant.createConnection('acme-google', 'google-oauth2');
     const pty = start([], env);
     await pty.answer('Auth0 domain', sb.auth0.domain);
     await pty.answer('Use the Management API credentials in AUTH0_CLIENT_ID', 'y');
@@ -296,7 +310,15 @@ describe('init: credentials and the endpoint delivery', () => {
     await pty.answer('SP settings endpoint URL', ''); // the default is derived from the org
     await pty.answer('Use the token in AMPLITUDE_SSO_TOKEN?', 'y');
     await pty.answer('Name of the Auth0 application', 'Amplitude (wizard)');
-    await pty.answer('Apply this plan?', 'y');
+    // The tenant's connections, none selected; space selects the database connection (the first).
+    const offered = await pty.waitFor('acme-google (google-oauth2)');
+    expect(offered).toContain(`◯ ${DB} (auth0)`);
+    await pty.type(KEY.space);
+    await pty.waitFor(`◉ ${DB} (auth0)`);
+    await pty.type(KEY.enter);
+    const plan = await pty.waitFor('Apply this plan?');
+    expect(plan).toContain(`Connections: will be enabled on exactly ${DB}`);
+    await pty.type('y', KEY.enter);
     await pty.waitFor('SP settings updated');
     await pty.answer('Run `sso-setup verify` now?', 'y');
     const report = await pty.waitFor(/SSO is healthy \([^)]*\)/);
@@ -305,8 +327,27 @@ describe('init: credentials and the endpoint delivery', () => {
     expect(await pty.exited).toBe(0);
     expect(markedClients(sb)[0]!.name).toBe('Amplitude (wizard)');
     expect(sb.amplitude.settings()).toBeDefined();
-    const config = JSON.parse(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')) as { amplitude: Record<string, string> };
+    const config = JSON.parse(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')) as { amplitude: Record<string, string>; application: Record<string, unknown> };
     expect(config.amplitude).toMatchObject({ delivery: 'endpoint', ssoEndpoint: sb.amplitude.ssoEndpoint });
+    expect(config.application).toEqual({ name: 'Amplitude (wizard)', connections: [DB] });
     expect(readFileSync(join(cwd, 'sso-setup.json'), 'utf8')).not.toContain(sb.amplitude.ssoToken);
+    // Enabled on exactly the chosen one: the tenant had enabled acme-google for it too, apply turned that off.
+    expect(sb.auth0.tenant.connectionsOf(markedClients(sb)[0]!.client_id as string)).toEqual([DB]);
+
+    // The re-run offers the saved choice pre-selected.
+    const again = start([], env);
+    await again.waitFor('Auth0 domain');
+    await again.type(KEY.enter);
+    await again.answer('Use the Management API credentials in AUTH0_CLIENT_ID', 'y');
+    await again.answer('Amplitude org ID', '');
+    await again.waitFor('How should the IdP metadata reach Amplitude?');
+    await again.type(KEY.enter);
+    await again.answer('SP settings endpoint URL', '');
+    await again.answer('Use the token in AMPLITUDE_SSO_TOKEN?', 'y');
+    await again.answer('Name of the Auth0 application', '');
+    const preselected = await again.waitFor('acme-google (google-oauth2)');
+    expect(preselected.slice(preselected.lastIndexOf(CONNECTIONS_PROMPT))).toMatch(new RegExp(`◉ ${DB} \\(auth0\\)[\\s\\S]*◯ acme-google`));
+    await again.type(KEY.ctrlC);
+    expect(await again.exited).toBe(130);
   });
 });

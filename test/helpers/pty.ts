@@ -18,6 +18,7 @@ export const KEY = {
   up: '\u001b[A',
   ctrlC: '\u0003',
   backspace: '\u007f',
+  space: ' ',
 } as const;
 
 /** Removes ANSI escape sequences (colours, cursor moves) so the text can be matched. */
