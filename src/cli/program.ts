@@ -38,6 +38,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
           'Manual delivery saves the metadata file and records a hand-over, not an upload: a person uploads the file in ' +
           'Amplitude, then runs `confirm-upload`; until then every run lists the upload as still to do (--json: sp.upload). ' +
           'Runs that overlap converge on one application (the one created first; the others delete their own). ' +
+          'With --connection (or application.connections) the application is enabled on exactly those Auth0 connections; ' +
+          'without, connections are left alone. With a custom domain (AUTH0_CUSTOM_DOMAIN) the metadata, entity ID ' +
+          '(urn:<custom domain>) and SSO URL are the custom domain\'s; the Management API stays on AUTH0_DOMAIN. ' +
           'Rate limits (429) are waited out for up to 120 s per run in all (SSO_SETUP_RATE_LIMIT_WAIT=SECONDS changes it). ' +
           'With amplitude.orgs in the config file, every listed org gets its own Auth0 application, all in one run: ' +
           'one token, one listing, the Management API paced by the tenant\'s x-ratelimit-* headers, a summary row per org, ' +
@@ -52,6 +55,8 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'AUTH0_DOMAIN=acme.us.auth0.com AUTH0_CLIENT_ID=… AUTH0_CLIENT_SECRET=… AMPLITUDE_ORG_ID=123456 sso-setup apply',
         'sso-setup apply --config sso-setup.json --dry-run',
         'sso-setup apply --json --auth0-client-secret-file - < secret.txt',
+        'sso-setup apply --connection google-workspace --connection Username-Password-Authentication --dry-run',
+        'AUTH0_DOMAIN=acme.us.auth0.com AUTH0_CUSTOM_DOMAIN=login.acme.com sso-setup apply',
         'sso-setup apply --config fleet.json --only 123456 --only 234567',
         'sso-setup apply --config fleet.json --shard 2/4 --json',
       ]) + FLEET_HELP,
@@ -92,7 +97,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .command('verify')
       .summary('health checks: will SSO work, and keep working?')
       .description(
-        'Health checks for a configured setup: credentials, the Auth0 application, the IdP metadata and certificate, ' +
+        'Health checks for a configured setup: credentials, the Auth0 application and the connections serving it, the IdP metadata and certificate, ' +
           'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only. The full login ' +
           'walks server-rendered login pages (New Universal Login) without a browser; a page that logs in from JavaScript ' +
           '(Classic Universal Login), a CAPTCHA or MFA is reported as LOGIN_NEEDS_BROWSER (a warning). ' +
