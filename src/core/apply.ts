@@ -97,8 +97,9 @@ export interface ApplyResult {
   };
   /**
    * The connections the application is enabled on after the run (a dry run: as planned).
-   * `managed`: the configuration names them, and apply enabled it on exactly those. Absent when
-   * they could not be read (no read:connections) or the application does not exist yet (and none are configured).
+   * `managed`: the configuration names them, and apply enabled it on exactly those. Without
+   * configured connections, present only for an application this run created (what the tenant
+   * enabled it on), when the token may read them.
    */
   connections?: { managed: boolean; action: 'update' | 'none'; enabled: string[]; diff: FieldChange[] };
   metadata?: {
@@ -193,10 +194,12 @@ async function run(
   // 2. Read both sides at once.
   step = progress.start('Reading the Auth0 application and the SP settings');
   const marked = idp.findClientsByMarker(desired.marker.key, desired.marker.value);
-  // The connections of the application to keep: asked as soon as it is known, awaited only at the
-  // connections step, so the read overlaps the client step and the metadata download.
-  const keptId = marked.then((m) => rankMarked(m)[0]?.client_id);
-  const keptConnections = settled(keptId.then((id) => (id ? applicationConnections(idp, id, session.scopes, Boolean(configured), progress) : undefined)));
+  // Configured connections: those of the application to keep, asked as soon as it is known and
+  // awaited only at the connections step, so the read overlaps the client step and the metadata
+  // download. Unconfigured, an existing application's are not read (verify's idp.connections
+  // watches them): a run over many orgs pays no request per org for them.
+  const keptId = configured ? marked.then((m) => rankMarked(m)[0]?.client_id) : Promise.resolve(undefined);
+  const keptConnections = settledOutcome(keptId.then((id) => (id ? applicationConnections(idp, id, session.scopes, true, progress) : undefined)));
   const [matches, firstTrust, nextKey, tenantConnections] = await withStep(step, () =>
     allOrFirstError([
       marked,
@@ -325,8 +328,12 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     const created = await withStep(step, () => createOwnApplication(run, body));
     if (created) step.done(`Created Auth0 application "${created.name}" (${created.client_id}) with the SAML2 addon`);
     else step.skip('Another sso-setup run created the application meanwhile');
-    // The listing that settles overlapping runs, and meanwhile the new application's metadata (used
-    // when it is the one to keep, as it is unless another run created one at the same time).
+    // The listing that settles overlapping runs, and meanwhile the new application's metadata and
+    // connections (what the tenant enabled it on: used when it is the one to keep, as it is unless
+    // another run created one at the same time).
+    if (created) {
+      run.knownConnections = { of: created.client_id, read: settledOutcome(applicationConnections(idp, created.client_id, run.scopes, Boolean(config.application.connections), progress)) };
+    }
     const [settled, bytes] = await allOrFirstError([
       settleAfterCreate(run, created),
       created ? deps.idp.downloadMetadata(created.client_id).catch(() => undefined) : Promise.resolve(undefined),
@@ -541,7 +548,7 @@ async function applicationConnections(idp: IdpAdmin, clientId: string, scopes: s
 /**
  * Configured connections: the application is enabled on exactly those (turned on first, then off
  * the others, so no moment leaves it without the wanted ones). Otherwise they are left alone, with
- * a warning when none serves the application.
+ * a warning when the application this run created is on none.
  */
 async function convergeConnections(run: RunState, result: ApplyResult, client: Auth0Client | undefined): Promise<void> {
   const { config, deps, opts, record, scopes } = run;
@@ -553,14 +560,17 @@ async function convergeConnections(run: RunState, result: ApplyResult, client: A
     if (!early.ok) throw early.error;
     known = early.value;
   }
-  // A new application (or another one to keep): what Auth0 enabled it on by default.
-  const enabled = known ?? (client ? await applicationConnections(idp, client.client_id, scopes, Boolean(configured), progress) : undefined);
   if (!configured) {
-    if (!client || !enabled) return;
+    // Read only for an application this run created (beside the listing that settles the create):
+    // does the tenant enable new applications on any connection?
+    if (!client || !known) return;
+    const enabled = known;
     result.connections = { managed: false, action: 'none', enabled: names(enabled), diff: [] };
     if (enabled.length === 0) progress.warn(`${capitalised(noConnectionMessage(client.name))}. ${enableConnectionHint(client.name)}`);
     return;
   }
+  // Another application to keep than the one read early (an overlapping run's): read it now.
+  const enabled = known ?? (client ? await applicationConnections(idp, client.client_id, scopes, true, progress) : undefined);
   const tenant = run.tenantConnections!;
   const plan = planConnections(configured, tenant, client ? enabled! : undefined);
   const after = names(tenant.filter((c) => configured.includes(c.name)));
@@ -772,7 +782,7 @@ export function duplicateApplications(marker: { key: string; value: string }, cl
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** A promise's outcome as a value: awaited later, and never an unhandled rejection meanwhile. */
-function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+function settledOutcome<T>(promise: Promise<T>): Promise<Settled<T>> {
   return promise.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
