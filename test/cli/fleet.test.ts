@@ -116,7 +116,8 @@ describe('three orgs: apply, re-apply, verify', () => {
     for (const o of report.orgs) expect(o.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).toEqual([]);
     const junit = readFileSync(join(cwd, 'verify.xml'), 'utf8');
     expect([...junit.matchAll(/<testsuite name="([^"]+)" tests="(\d+)" failures="(\d+)"/g)].map((m) => [m[1], m[2], m[3]])).toEqual(
-      orgIds(sb).map((id) => [`sso-setup verify org ${id}`, '7', '0']),
+      // Eight checks per org (idp.connections among them).
+      orgIds(sb).map((id) => [`sso-setup verify org ${id}`, '8', '0']),
     );
   });
 
@@ -255,5 +256,52 @@ describe('twenty orgs on a free-tier tenant (2 requests/s)', () => {
     const again = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--json']);
     expectExit(again, 0);
     expect(parse<FleetJson>(again).counts).toMatchObject({ selected: 20, changed: 0, failed: 0 });
+  });
+});
+
+describe('connections and a custom domain across orgs', () => {
+  const sandbox = useSandbox({ orgs: 3, customDomain: true, enableClientConnections: false });
+  const DB = 'Username-Password-Authentication';
+
+  it('each org’s application on its connections (shared, or the entry’s own), the tenant’s read once; SAML on the custom domain', async () => {
+    const sb = sandbox();
+    sb.auth0.tenant.createConnection('acme-google', 'google-oauth2');
+    const config = JSON.parse(readFileSync(sb.env.SANDBOX_CONFIG!, 'utf8')) as { amplitude: { orgs: Record<string, unknown>[] }; application?: Record<string, unknown> };
+    config.application = { ...config.application, connections: [DB] };
+    config.amplitude.orgs[2]!.connections = ['acme-google'];
+    const file = join(cwd, 'fleet.json');
+    writeFileSync(file, JSON.stringify(config));
+    sb.requests.clear();
+    const r = await cli(sb, ['apply', '--config', file, '--json']);
+    expectExit(r, 0);
+    const apps = appsByOrg(sb);
+    const [a, b, c] = orgIds(sb).map((id) => apps.get(id)![0]!);
+    expect([a!, b!, c!].map((id) => sb.auth0.tenant.connectionsOf(id))).toEqual([[DB], [DB], ['acme-google']]);
+    const auth0 = sb.requests.entries();
+    expect(auth0.filter((e) => e.method === 'GET' && e.target === `${sb.auth0.domain}/api/v2/connections`)).toHaveLength(1);
+    // The custom domain is the tenant's: every org's SP trusts urn:<custom domain> and its SSO URL.
+    const custom = sb.auth0.customDomain!;
+    for (const [i, o] of sb.amplitudeOrgs.entries()) {
+      expect(o.settings()).toMatchObject({ idpEntityId: `urn:${custom}`, ssoUrl: `http://${custom}/samlp/${[a, b, c][i]!}` });
+    }
+
+    // --connection overrides the file for every org.
+    const plan = await cli(sb, ['apply', '--config', file, '--connection', DB, '--dry-run', '--json']);
+    expectExit(plan, 0);
+    const planned = parse<{ orgs: { result: { connections: { enabled: string[]; action: string } } }[] }>(plan);
+    expect(planned.orgs.map((o) => [o.result.connections.enabled, o.result.connections.action])).toEqual([
+      [[DB], 'none'],
+      [[DB], 'none'],
+      [[DB], 'update'],
+    ]);
+
+    const verify = await cli(sb, ['verify', '--config', file, '--json']);
+    const report = parse<{ orgs: { checks: { id: string; status: string; message: string }[] }[] }>(verify);
+    expect(report.orgs.map((o) => o.checks.find((ch) => ch.id === 'idp.connections')!.message)).toEqual([
+      `served by ${DB} (as configured)`,
+      `served by ${DB} (as configured)`,
+      'served by acme-google (as configured)',
+    ]);
+    for (const o of report.orgs) expect(o.checks.find((ch) => ch.id === 'idp.metadata')!.message).toContain(`urn:${custom} served at http://${custom}/samlp/metadata/`);
   });
 });
