@@ -123,12 +123,16 @@ describe('a terminal of a usable width: spinners', () => {
 describe('stopping: signals, a parent that dies, a reader that goes away', () => {
   const sandbox = useSandbox();
 
-  /** A slow SP: apply is still reading the SP settings (before it changes anything) for 3 s. */
-  function slowSp(sb: Sandbox): void {
+  /**
+   * A slow application listing: once the token line is out, apply is still reading the tenant's
+   * applications (before it changes anything) for 3 s. (The SP is read beside the token request,
+   * so a slow SP would hold back the token line itself.)
+   */
+  function slowListing(sb: Sandbox): void {
     removeApp(sb);
-    sb.amplitude.faults.set({ latencyMs: 3000 });
+    sb.auth0.faults.set({ latencyMs: 3000, paths: ['/api/v2/clients'], methods: ['GET'] });
   }
-  afterEach(() => sandbox().amplitude.faults.clear());
+  afterEach(() => sandbox().auth0.faults.clear());
 
   it.each([
     [0, 'SIGTERM', 143],
@@ -136,7 +140,7 @@ describe('stopping: signals, a parent that dies, a reader that goes away', () =>
     [0, 'SIGINT', 130],
   ] as const)('a %i-column terminal: %s during apply ends it at once with %i, saying how to resume', async (cols, signal, code) => {
     const sb = sandbox();
-    slowSp(sb);
+    slowListing(sb);
     const pty = inPty(['apply'], cols, sb.env);
     await pty.waitFor('✔ Management API token');
     process.kill(pty.cliPid!, signal);
@@ -149,7 +153,7 @@ describe('stopping: signals, a parent that dies, a reader that goes away', () =>
   it('Ctrl-C typed while a spinner spins clears the spinner and exits 130', async () => {
     const cols = 100;
     const sb = sandbox();
-    slowSp(sb);
+    slowListing(sb);
     const pty = inPty(['apply'], cols, sb.env);
     await pty.waitFor('✔ Management API token');
     await pty.type(KEY.ctrlC);
@@ -161,7 +165,7 @@ describe('stopping: signals, a parent that dies, a reader that goes away', () =>
 
   it.each([0, 100])('when its terminal goes away (the parent killed), apply in a %i-column terminal ends at once', async (cols) => {
     const sb = sandbox();
-    slowSp(sb);
+    slowListing(sb);
     const pty = inPty(['apply'], cols, sb.env);
     await pty.waitFor('✔ Management API token');
     const pid = pty.cliPid!;
@@ -172,7 +176,7 @@ describe('stopping: signals, a parent that dies, a reader that goes away', () =>
 
   it('when the reader of its output goes away (EPIPE), it ends with 141 instead of going on', async () => {
     const sb = sandbox();
-    slowSp(sb);
+    slowListing(sb);
     const child = spawn(process.execPath, ['--', BIN, 'apply'], { cwd: ptys.cwd(), env: baseEnv(sb.env), stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
     child.stdout.resume();
