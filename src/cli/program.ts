@@ -20,7 +20,8 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       .description(
         'Interactive wizard for a first setup: asks for the Auth0 domain and credentials (checked at once), the Amplitude org ' +
           'and delivery, shows the plan, applies it, walks you through the upload in Amplitude, runs verify, and saves the ' +
-          'answers (no secrets) to sso-setup.json for CI. Needs a terminal; in scripts use `apply`. ' +
+          'answers (no secrets) to sso-setup.json for CI. With a config listing several orgs (amplitude.orgs) it asks which ' +
+          'one to set up, or adds one, and saves that entry only. Needs a terminal; in scripts use `apply`. ' +
           '"Have you uploaded the file?" defaults to No: only yes records the upload (as `confirm-upload` does); ' +
           'until then verify warns on sp.trust (handed over, upload not confirmed).',
       ),

@@ -49,13 +49,19 @@ async function leaveConnections(pty: PtySession): Promise<void> {
   await pty.type(KEY.enter);
 }
 
-/** Starts init in a folder with sso-setup.json: every earlier answer comes back as the default, Enter accepts it. */
-async function rerunWithSavedAnswers(sb: Sandbox): Promise<PtySession> {
+/** Starts init in a folder with sso-setup.json and accepts its tenant (domain, client ID), typing the secret. */
+async function startWithSavedTenant(sb: Sandbox): Promise<PtySession> {
   const pty = start();
   await pty.waitFor('Auth0 domain');
   await pty.type(KEY.enter);
   await pty.answer('Management API client ID', '');
   await pty.answer('Management API client secret (hidden)', sb.auth0.management.clientSecret);
+  return pty;
+}
+
+/** Starts init in a folder with sso-setup.json: every earlier answer comes back as the default, Enter accepts it. */
+async function rerunWithSavedAnswers(sb: Sandbox): Promise<PtySession> {
+  const pty = await startWithSavedTenant(sb);
   await pty.answer('Amplitude org ID', '');
   await pty.waitFor('How should the IdP metadata reach Amplitude?');
   await pty.type(KEY.enter);
@@ -349,5 +355,72 @@ describe('init: credentials and the endpoint delivery', () => {
     expect(preselected.slice(preselected.lastIndexOf(CONNECTIONS_PROMPT))).toMatch(new RegExp(`◉ ${DB} \\(auth0\\)[\\s\\S]*◯ acme-google`));
     await again.type(KEY.ctrlC);
     expect(await again.exited).toBe(130);
+  });
+});
+
+describe('init: a config listing several orgs (amplitude.orgs)', () => {
+  const sandbox = useSandbox();
+
+  it('sets up the org picked from the list, or adds one, leaving the other entries as they were', async () => {
+    const sb = sandbox();
+    // No application for this org yet (the one the sandbox set up no longer carries the marker).
+    for (const c of markedClients(sb)) sb.auth0.tenant.patchClient(c.client_id as string, { client_metadata: { sso_setup: null } });
+    const other = { orgId: '999001', delivery: 'manual', metadataFile: 'other.xml', name: 'Kept as it is' };
+    const path = join(cwd, 'sso-setup.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        auth0: { domain: sb.auth0.domain, clientId: sb.auth0.management.clientId },
+        amplitude: { baseUrl: sb.amplitude.baseUrl, delivery: 'manual', orgs: [other, { orgId: sb.amplitude.orgId }] },
+        application: { name: 'Amplitude SSO' },
+      }),
+    );
+    const pty = await startWithSavedTenant(sb);
+    await pty.waitFor('sso-setup.json lists 2 Amplitude orgs. Which one do you want to set up?');
+    const choices = await pty.waitFor('Add another org to the list');
+    expect(choices).toContain(`Org ${sb.amplitude.orgId}`);
+    await pty.type(KEY.down, KEY.enter); // the sandbox's org, second in the list
+    await pty.waitFor('How should the IdP metadata reach Amplitude?');
+    await pty.type(KEY.enter); // manual: the list's default
+    // The application's name as apply names a listed org's: "<application.name> (<orgId>)".
+    await pty.answer(`Name of the Auth0 application (Amplitude SSO (${sb.amplitude.orgId}))`, '');
+    await leaveConnections(pty);
+    await pty.answer('Apply this plan?', 'y');
+    await pty.answer('Have you uploaded the file and clicked Save?', 'n');
+    await pty.waitFor('Not confirmed. What now?');
+    await pty.type(KEY.down, KEY.enter); // later
+    await pty.answer('Run `sso-setup verify` now?', 'n');
+    const tail = await pty.waitFor('sso-verify.xml');
+    expect(tail).toContain(`this one only: --only ${sb.amplitude.orgId}`);
+    expect(await pty.exited).toBe(0);
+
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { amplitude: { orgs: unknown[] } };
+    expect(saved.amplitude.orgs).toEqual([other, { orgId: sb.amplitude.orgId }]);
+    expect(markedClients(sb).map((c) => c.name)).toEqual([`Amplitude SSO (${sb.amplitude.orgId})`]);
+    // What init did is what apply does for that org: CI's replay of the whole list changes nothing for it.
+    const replay = await spawnCli(['apply', '--only', sb.amplitude.orgId, '--json'], { cwd, env: { AUTH0_CLIENT_SECRET: sb.auth0.management.clientSecret } });
+    expect(replay.exitCode).toBe(0);
+    expect(JSON.parse(replay.stdout)).toMatchObject({ changed: false, orgs: [{ orgId: sb.amplitude.orgId, status: 'unchanged' }] });
+
+    // Adding an org: its entry is appended with what differs from the list's defaults.
+    const add = await startWithSavedTenant(sb);
+    await add.waitFor('Which one do you want to set up?');
+    await add.type(KEY.down, KEY.down, KEY.enter); // Add another org to the list
+    await add.answer('Amplitude org ID', '999002');
+    await add.waitFor('How should the IdP metadata reach Amplitude?');
+    await add.type(KEY.enter);
+    await add.answer('Name of the Auth0 application', 'Staging');
+    await leaveConnections(add);
+    await add.answer('Apply this plan?', 'y');
+    await add.answer('Have you uploaded the file and clicked Save?', 'n');
+    await add.waitFor('Not confirmed. What now?');
+    await add.type(KEY.down, KEY.enter);
+    await add.answer('Run `sso-setup verify` now?', 'n');
+    expect(await add.exited).toBe(0);
+    const grown = JSON.parse(readFileSync(path, 'utf8')) as { amplitude: { orgs: unknown[] } };
+    expect(grown.amplitude.orgs).toEqual([other, { orgId: sb.amplitude.orgId }, { orgId: '999002', name: 'Staging' }]);
+    const added = sb.auth0.tenant.listClients().filter((c) => (c.client_metadata as Record<string, string> | undefined)?.sso_setup === 'amplitude:999002');
+    expect(added.map((c) => c.name)).toEqual(['Staging']);
+    expect(markedClients(sb).map((c) => c.name)).toEqual([`Amplitude SSO (${sb.amplitude.orgId})`]);
   });
 });

@@ -6,9 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { configFileFor, type SetupAnswers } from '../../config/config-file.js';
+import { configFileFor, listedOrgIds, orgView, type SetupAnswers } from '../../config/config-file.js';
 import { ENV } from '../../config/inputs.js';
-import { DEFAULT_AMPLITUDE_BASE_URL, DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, resolveConfig } from '../../config/resolve.js';
+import { DEFAULT_AMPLITUDE_BASE_URL, DEFAULT_APP_NAME, DEFAULT_CONFIG_FILE, orgTokenEnv, resolveConfig } from '../../config/resolve.js';
 import type { RawConfig, ResolvedConfig } from '../../config/types.js';
 import { requireScopes, shortFingerprint, type ApplyResult } from '../../core/apply.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
@@ -58,10 +58,16 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
     const domain = await askDomain(ctx, prompter, http, flags.auth0Domain ?? previous?.auth0?.domain ?? ctx.env[ENV.auth0Domain], say, s);
     const baseUrl = auth0BaseUrl(domain, loopbackTlsFrom(ctx.env));
     const creds = await askCredentials(ctx, prompter, http, { domain, baseUrl }, flags, previous, say, s);
-    const org = await askOrg(ctx, prompter, flags, previous);
-    const delivery = await askDelivery(ctx, prompter, flags, previous, org);
-    const appName = flags.appName ?? (await prompter.input('Name of the Auth0 application', { default: previous?.application?.name ?? DEFAULT_APP_NAME, validate: (v) => validAnswer('application.name', v) }));
-    const connections = await askConnections(prompter, creds, flags, previous, say, s);
+    // A list config (amplitude.orgs): the wizard sets up one org of it, or adds one; the other
+    // entries stay as they are. `view` is that org seen as the one-org form (the list's defaults filled in).
+    const listed = listedOrgIds(previous);
+    const picked = listed ? await askListedOrg(prompter, flags, listed, configPath) : undefined;
+    let view = listed ? orgView(previous!, picked) : previous;
+    const org = picked ? { orgId: picked, baseUrl: view!.amplitude!.baseUrl! } : await askOrg(ctx, prompter, flags, view);
+    if (listed && !picked) view = orgView(previous!, org.orgId);
+    const delivery = await askDelivery(ctx, prompter, flags, view, org);
+    const appName = flags.appName ?? (await prompter.input('Name of the Auth0 application', { default: view?.application?.name ?? DEFAULT_APP_NAME, validate: (v) => validAnswer('application.name', v) }));
+    const connections = await askConnections(prompter, creds, flags, view, say, s);
     const customDomain = flags.auth0CustomDomain ?? (ctx.env[ENV.auth0CustomDomain] || undefined) ?? previous?.auth0?.customDomain;
 
     const answers: SetupAnswers = {
@@ -72,11 +78,11 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
       baseUrl: org.baseUrl,
       delivery: delivery.kind,
       ...(delivery.kind === 'endpoint' ? { ssoEndpoint: delivery.url } : {}),
-      ...(delivery.kind === 'manual' && previous?.amplitude?.metadataFile ? { metadataFile: previous.amplitude.metadataFile } : {}),
+      ...(delivery.kind === 'manual' && view?.amplitude?.metadataFile ? { metadataFile: view.amplitude.metadataFile } : {}),
       appName,
       ...(connections ? { connections } : {}),
     };
-    const config = resolveAnswers(answers, creds.clientSecret, delivery.kind === 'endpoint' ? delivery.token : undefined, previous);
+    const config = resolveAnswers(answers, creds.clientSecret, delivery.kind === 'endpoint' ? delivery.token : undefined, view);
     config.auth0.origins = { domain: 'prompt', ...creds.origins };
 
     say('');
@@ -120,7 +126,7 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
       const user = await resolveTestUser(ctx, {});
       exit = await verifyWithConfig(ctx, config, user ? { user } : {});
     }
-    printCiHelp(ctx, configPath, config, s);
+    printCiHelp(ctx, configPath, config, listed !== undefined, s);
     return exit;
   } catch (error) {
     if (error instanceof SsoError && error.exit === EXIT.cancelled) {
@@ -293,6 +299,18 @@ async function askConnections(
   return chosen.length ? chosen : undefined;
 }
 
+/** Which org of a list config to set up (a flag's org ID picks it, or adds it); undefined: add one. */
+async function askListedOrg(prompter: Prompter, flags: SetupFlags, listed: string[], configPath: string): Promise<string | undefined> {
+  if (flags.amplitudeOrgId) return listed.includes(flags.amplitudeOrgId) ? flags.amplitudeOrgId : undefined;
+  const ADD = '';
+  const choice = await prompter.select(
+    `${configPath} lists ${listed.length} Amplitude org${listed.length === 1 ? '' : 's'}. Which one do you want to set up?`,
+    [...listed.map((orgId) => ({ value: orgId, name: `Org ${orgId}` })), { value: ADD, name: 'Add another org to the list' }],
+    listed[0]!,
+  );
+  return choice === ADD ? undefined : choice;
+}
+
 async function askOrg(ctx: Context, prompter: Prompter, flags: SetupFlags, previous: RawConfig | undefined): Promise<{ orgId: string; baseUrl: string }> {
   const knownBase = flags.amplitudeBaseUrl ?? ctx.env[ENV.amplitudeBaseUrl] ?? previous?.amplitude?.baseUrl;
   let orgId = flags.amplitudeOrgId;
@@ -351,9 +369,11 @@ async function askDelivery(
     default: knownEndpoint ?? `${org.baseUrl}/api/2/orgs/${org.orgId}/sso/saml`,
     validate: (v) => validAnswer('amplitude.ssoEndpoint', v.trim()),
   });
-  const envToken = ctx.env[ENV.amplitudeSsoToken];
+  // The org's own variable first, as apply reads them.
+  const tokenVar = ctx.env[orgTokenEnv(org.orgId)] ? orgTokenEnv(org.orgId) : ENV.amplitudeSsoToken;
+  const envToken = ctx.env[tokenVar];
   const token =
-    envToken && (await prompter.confirm(`Use the token in ${ENV.amplitudeSsoToken}?`, true))
+    envToken && (await prompter.confirm(`Use the token in ${tokenVar}?`, true))
       ? envToken
       : await prompter.secret('SP settings endpoint token (hidden)', { validate: (v) => (v.trim() ? true : 'Paste the token.') });
   return { kind, url: url.trim(), token: token.trim() };
@@ -423,12 +443,14 @@ async function walkThroughUpload(
   }
 }
 
-function printCiHelp(ctx: Context, configPath: string, config: ResolvedConfig, s: Style): void {
-  const secrets = [ENV.auth0ClientSecret, ...(config.amplitude.delivery.kind === 'endpoint' ? [ENV.amplitudeSsoToken] : [])];
+function printCiHelp(ctx: Context, configPath: string, config: ResolvedConfig, list: boolean, s: Style): void {
+  const orgId = config.amplitude.orgId;
+  const spToken = list ? `${orgTokenEnv(orgId)} (or the shared ${ENV.amplitudeSsoToken})` : ENV.amplitudeSsoToken;
+  const secrets = [ENV.auth0ClientSecret, ...(config.amplitude.delivery.kind === 'endpoint' ? [spToken] : [])];
   const lines = [
     '',
     s.bold('Replay this setup in CI (safe to run every day):'),
-    `  sso-setup apply --config ${configPath}`,
+    `  sso-setup apply --config ${configPath}${list ? `   (every org of the list; this one only: --only ${orgId})` : ''}`,
     `  with the secret${secrets.length > 1 ? 's' : ''} in the environment: ${secrets.join(', ')}`,
     'Watch it on a schedule (exit 1 when SSO is broken or about to break):',
     `  sso-setup verify --config ${configPath} --junit sso-verify.xml`,
