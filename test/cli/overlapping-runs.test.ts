@@ -132,7 +132,10 @@ describe('overlapping applies against one tenant (Auth0 latency 200 ms, set thro
     let made = 0;
     for (let attempt = 1; attempt <= 3 && made < 2; attempt++) {
       await reset(sb);
-      await setFaults(sb.auth0.baseUrl, sb.adminToken, 'latency=1000');
+      // Both racers must send their listing before either create lands: with every answer 2 s late, their
+      // starts may be up to ~4 s apart (a loaded machine starts node slowly), and both applications stay
+      // for at least one answer (the loser's re-listing) before the loser deletes its own.
+      await setFaults(sb.auth0.baseUrl, sb.adminToken, 'latency=2000');
       const children = [0, 1].map(() => spawn(process.execPath, ['--', BIN, 'apply'], { cwd, env: baseEnv(sb.env), stdio: 'ignore' }));
       for (const c of children) if (c.pid !== undefined) setPriority(c.pid, NICENESS);
       const closed = children.map((c) => new Promise((r) => c.on('close', r)));
