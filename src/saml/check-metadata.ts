@@ -217,7 +217,7 @@ async function checkEntity(
 
 // ---- Entity (items 7, 8, 20) --------------------------------------------------------------------
 
-function checkEntityId(entity: EntityDescriptorModel, options: MetadataCheckOptions, findings: FindingList): void {
+export function checkEntityId(entity: EntityDescriptorModel, options: MetadataCheckOptions, findings: FindingList): void {
   const raw = entity.entityId;
   if (raw === null || raw.trim() === '') {
     findings.add('ENTITY_ID_MISSING', `The <EntityDescriptor> has ${raw === null ? 'no' : 'an empty'} entityID attribute.`);
@@ -237,7 +237,7 @@ function checkEntityId(entity: EntityDescriptorModel, options: MetadataCheckOpti
 const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?$/;
 const DURATION = /^-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
 
-function checkValidity(validUntil: string | null, cacheDuration: string | null, where: string, now: Date, findings: FindingList): void {
+export function checkValidity(validUntil: string | null, cacheDuration: string | null, where: string, now: Date, findings: FindingList): void {
   if (validUntil !== null) {
     const text = validUntil.trim();
     // xs:dateTime without a zone is read as UTC, as SAML processors do.
@@ -254,7 +254,7 @@ function checkValidity(validUntil: string | null, cacheDuration: string | null, 
 }
 
 /** XML signatures find their target by ID; two elements with one ID are how wrapping attacks hide. */
-function checkDuplicateIds(document: XmlDocument, findings: FindingList): void {
+export function checkDuplicateIds(document: XmlDocument, findings: FindingList): void {
   const seen = new Map<string, number>();
   for (const element of descendants(document.root)) {
     for (const a of element.attributes) {
@@ -269,7 +269,7 @@ function checkDuplicateIds(document: XmlDocument, findings: FindingList): void {
   }
 }
 
-function commentInValue(c: { name: string; line: number }, findings: FindingList): void {
+export function commentInValue(c: { name: string; line: number }, findings: FindingList): void {
   findings.add(
     'XML_COMMENT_IN_VALUE',
     `The value of ${c.name} on line ${c.line} contains an XML comment; a comment inside a value is how comment-injection attacks make parsers read different values. Remove it.`,
@@ -288,9 +288,9 @@ function checkProtocol(role: IdpRoleModel, findings: FindingList): void {
   }
 }
 
-type LocationVerdict = { kind: 'ok'; url: URL } | { kind: 'loopback-http'; url: URL } | { kind: 'not-https'; url: URL } | { kind: 'invalid'; reason: string };
+export type LocationVerdict = { kind: 'ok'; url: URL } | { kind: 'loopback-http'; url: URL } | { kind: 'not-https'; url: URL } | { kind: 'invalid'; reason: string };
 
-function judgeLocation(raw: string | null): LocationVerdict {
+export function judgeLocation(raw: string | null): LocationVerdict {
   const text = (raw ?? '').trim();
   if (text === '') return { kind: 'invalid', reason: 'has no Location' };
   let url: URL;
@@ -380,7 +380,7 @@ function checkSingleLogout(role: IdpRoleModel, findings: FindingList): void {
   }
 }
 
-function checkNameIdFormats(role: IdpRoleModel, options: MetadataCheckOptions, findings: FindingList): void {
+export function checkNameIdFormats(role: { nameIdFormats: readonly string[] }, options: MetadataCheckOptions, findings: FindingList): void {
   for (const format of new Set(role.nameIdFormats)) {
     if (!KNOWN_NAMEID_FORMATS.has(format)) findings.add('NAMEID_FORMAT_UNKNOWN', `The NameIDFormat "${printable(format)}" is not a SAML-defined format.`);
   }
@@ -405,14 +405,19 @@ function checkWantAuthnRequestsSigned(role: IdpRoleModel, findings: FindingList)
 
 // ---- Keys and certificates (items 14-19) --------------------------------------------------------
 
-interface SigningCertificate {
+export interface SigningCertificate {
   facts: CertificateFacts;
   use: 'signing' | 'unspecified';
 }
 
-function checkSigningCertificates(role: IdpRoleModel, options: MetadataCheckOptions, findings: FindingList): SigningCertificate[] {
-  const signing = role.keyDescriptors.filter((kd) => kd.use === null || kd.use.trim() === 'signing');
-  for (const kd of role.keyDescriptors) {
+export function checkSigningCertificates(
+  descriptor: { keyDescriptors: IdpRoleModel['keyDescriptors'] },
+  options: MetadataCheckOptions,
+  findings: FindingList,
+  role: 'idp' | 'sp' = 'idp',
+): SigningCertificate[] {
+  const signing = descriptor.keyDescriptors.filter((kd) => kd.use === null || kd.use.trim() === 'signing');
+  for (const kd of descriptor.keyDescriptors) {
     if (kd.use !== null && kd.use.trim() !== 'signing' && kd.use.trim() !== 'encryption') {
       findings.add('KEY_USE_INVALID', `The KeyDescriptor on line ${kd.line} has use="${printable(kd.use)}"; it must be "signing" or "encryption" (or absent).`);
     }
@@ -438,10 +443,8 @@ function checkSigningCertificates(role: IdpRoleModel, options: MetadataCheckOpti
     }
   }
   if (attempted === 0) {
-    findings.add(
-      'KEY_SIGNING_MISSING',
-      `The <IDPSSODescriptor> has no signing certificate (a KeyDescriptor with use="signing" or no use, holding a ds:X509Certificate), so an SP cannot verify its responses.`,
-    );
+    // An SP needs a signing key only when it signs its requests; its checker decides.
+    if (role === 'idp') missingIdpSigningKey(findings);
     return certificates;
   }
 
@@ -467,6 +470,16 @@ function checkSigningCertificates(role: IdpRoleModel, options: MetadataCheckOpti
       findings.add('CERT_NOT_YET_VALID', `${who} is not valid until ${facts.notBefore.toISOString()} (now is ${options.now.toISOString()}); check the IdP's clock or the --now time.`);
     }
   }
+  if (role === 'sp') {
+    // The IdP trusts the SP's key, not its certificate's dates (saml2int): an expired SP certificate still
+    // verifies AuthnRequests, so it is worth a warning, never a refusal.
+    for (const { facts } of certificates) {
+      if (facts.notAfter.getTime() <= now) {
+        findings.add('SP_CERT_EXPIRED', `The SP signing certificate ${describeCertificate(facts)} expired on ${facts.notAfter.toISOString()}; the IdP still verifies its requests with the key, but ask the SP to publish a current one.`);
+      }
+    }
+    return certificates;
+  }
   const current = certificates.filter(({ facts }) => facts.notBefore.getTime() <= now + NOT_BEFORE_SKEW_MS && facts.notAfter.getTime() > now);
   for (const { facts } of certificates) {
     if (facts.notAfter.getTime() > now) continue;
@@ -490,9 +503,16 @@ function checkSigningCertificates(role: IdpRoleModel, options: MetadataCheckOpti
   return certificates;
 }
 
+function missingIdpSigningKey(findings: FindingList): void {
+  findings.add(
+    'KEY_SIGNING_MISSING',
+    `The <IDPSSODescriptor> has no signing certificate (a KeyDescriptor with use="signing" or no use, holding a ds:X509Certificate), so an SP cannot verify its responses.`,
+  );
+}
+
 // ---- Signature (items 21-23) --------------------------------------------------------------------
 
-async function checkSignature(
+export async function checkSignature(
   document: XmlDocument,
   documentCertificates: CertificateFacts[],
   options: MetadataCheckOptions,
@@ -547,7 +567,7 @@ async function checkSignature(
 
 // ---- Report -------------------------------------------------------------------------------------
 
-function emptyReport(): MetadataReport {
+export function emptyReport(): MetadataReport {
   return {
     valid: false,
     entityId: null,
@@ -564,20 +584,20 @@ function emptyReport(): MetadataReport {
   };
 }
 
-function finish(report: MetadataReport, findings: FindingList): MetadataReport {
+export function finish<R extends { errors: Finding[]; warnings: Finding[]; valid: boolean }>(report: R, findings: FindingList): R {
   report.errors = findings.errors;
   report.warnings = findings.warnings;
   report.valid = findings.errors.length === 0;
   return report;
 }
 
-function endpointOf(endpoint: EndpointModel): MetadataEndpoint {
+export function endpointOf(endpoint: EndpointModel): MetadataEndpoint {
   const out: MetadataEndpoint = { binding: (endpoint.binding ?? '').trim(), location: (endpoint.location ?? '').trim() };
   if (endpoint.responseLocation !== null) out.responseLocation = endpoint.responseLocation.trim();
   return out;
 }
 
-function certificateOf(facts: CertificateFacts, use: 'signing' | 'unspecified', now: Date): MetadataCertificate {
+export function certificateOf(facts: CertificateFacts, use: 'signing' | 'unspecified', now: Date): MetadataCertificate {
   return {
     sha256: facts.sha256,
     subject: facts.subject,
@@ -597,6 +617,6 @@ function wholeDays(ms: number): number {
   return Math.trunc(ms / DAY_MS) || 0;
 }
 
-function shortBinding(binding: string): string {
+export function shortBinding(binding: string): string {
   return binding.replace(/^urn:oasis:names:tc:SAML:2\.0:bindings:/, '');
 }

@@ -85,6 +85,21 @@ export const FINDING_CODES = {
   SIGNATURE_TOO_COMPLEX: 'error',
   SIGNATURE_SIGNER_NOT_PINNED: 'warning',
   TRUSTED_CERT_INVALID: 'error',
+  // SP metadata (`metadata check --role sp`, `apply --sp-metadata`)
+  METADATA_NOT_SP: 'error',
+  SP_ROLE_MISSING: 'error',
+  SP_ROLE_MULTIPLE: 'error',
+  ACS_MISSING: 'error',
+  ACS_LOCATION_INVALID: 'error',
+  ACS_NOT_HTTPS: 'error',
+  ACS_LOOPBACK_HTTP: 'warning',
+  ACS_BINDING_IGNORED: 'warning',
+  ACS_INDEX_INVALID: 'error',
+  ACS_DEFAULT_MULTIPLE: 'warning',
+  AUTHN_REQUESTS_SIGNED_INVALID: 'error',
+  WANT_ASSERTIONS_SIGNED_INVALID: 'error',
+  SP_SIGNING_CERT_MISSING: 'error',
+  SP_CERT_EXPIRED: 'warning',
   // The checker itself
   CHECK_INTERNAL_ERROR: 'error',
 } as const satisfies Record<string, Severity>;

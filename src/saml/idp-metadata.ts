@@ -29,6 +29,7 @@ export interface EntityDescriptorModel {
   readonly cacheDuration: string | null;
   readonly idpRoles: readonly IdpRoleModel[];
   readonly spRoleCount: number;
+  readonly spRoles: readonly SpRoleModel[];
   /** Elements whose text this model reads but which contain a comment (item 24). */
   readonly commentedValues: readonly { readonly name: string; readonly line: number }[];
 }
@@ -44,6 +45,27 @@ export interface IdpRoleModel {
   readonly singleLogoutServices: readonly EndpointModel[];
   /** Trimmed (xs:anyURI collapses whitespace), document order. */
   readonly nameIdFormats: readonly string[];
+}
+
+/** An `<SPSSODescriptor>` (saml-metadata-2.0-os §2.4.4), values as written. */
+export interface SpRoleModel {
+  readonly line: number;
+  readonly protocolSupportEnumeration: string | null;
+  readonly authnRequestsSigned: string | null;
+  readonly wantAssertionsSigned: string | null;
+  readonly validUntil: string | null;
+  readonly cacheDuration: string | null;
+  readonly keyDescriptors: readonly KeyDescriptorModel[];
+  readonly assertionConsumerServices: readonly IndexedEndpointModel[];
+  readonly singleLogoutServices: readonly EndpointModel[];
+  /** Trimmed (xs:anyURI collapses whitespace), document order. */
+  readonly nameIdFormats: readonly string[];
+}
+
+/** An IndexedEndpointType (§2.2.3): `index` and `isDefault` as written, null when absent. */
+export interface IndexedEndpointModel extends EndpointModel {
+  readonly index: string | null;
+  readonly isDefault: string | null;
 }
 
 export interface EndpointModel {
@@ -83,6 +105,7 @@ export function readMetadataDocument(document: XmlDocument): MetadataDocument {
     return value;
   };
   const idpRoles = childElements(root, SAML_METADATA_NS, 'IDPSSODescriptor').map((role) => readIdpRole(role, text));
+  const spRoles = childElements(root, SAML_METADATA_NS, 'SPSSODescriptor').map((role) => readSpRole(role, text));
   return {
     kind: 'entity',
     entity: {
@@ -92,7 +115,8 @@ export function readMetadataDocument(document: XmlDocument): MetadataDocument {
       validUntil: attributeValue(root, 'validUntil'),
       cacheDuration: attributeValue(root, 'cacheDuration'),
       idpRoles,
-      spRoleCount: childElements(root, SAML_METADATA_NS, 'SPSSODescriptor').length,
+      spRoleCount: spRoles.length,
+      spRoles,
       commentedValues: commented,
     },
   };
@@ -105,18 +129,41 @@ function readIdpRole(role: XmlElement, text: (e: XmlElement) => string): IdpRole
     wantAuthnRequestsSigned: attributeValue(role, 'WantAuthnRequestsSigned'),
     validUntil: attributeValue(role, 'validUntil'),
     cacheDuration: attributeValue(role, 'cacheDuration'),
-    keyDescriptors: childElements(role, SAML_METADATA_NS, 'KeyDescriptor').map((kd) => ({
-      use: attributeValue(kd, 'use'),
-      line: kd.line,
-      certificates: childElements(kd, XMLDSIG_NS, 'KeyInfo')
-        .flatMap((ki) => childElements(ki, XMLDSIG_NS, 'X509Data'))
-        .flatMap((data) => childElements(data, XMLDSIG_NS, 'X509Certificate'))
-        .map((cert) => ({ text: text(cert), line: cert.line })),
-    })),
+    keyDescriptors: readKeyDescriptors(role, text),
     singleSignOnServices: childElements(role, SAML_METADATA_NS, 'SingleSignOnService').map(readEndpoint),
     singleLogoutServices: childElements(role, SAML_METADATA_NS, 'SingleLogoutService').map(readEndpoint),
     nameIdFormats: childElements(role, SAML_METADATA_NS, 'NameIDFormat').map((f) => text(f).trim()),
   };
+}
+
+function readSpRole(role: XmlElement, text: (e: XmlElement) => string): SpRoleModel {
+  return {
+    line: role.line,
+    protocolSupportEnumeration: attributeValue(role, 'protocolSupportEnumeration'),
+    authnRequestsSigned: attributeValue(role, 'AuthnRequestsSigned'),
+    wantAssertionsSigned: attributeValue(role, 'WantAssertionsSigned'),
+    validUntil: attributeValue(role, 'validUntil'),
+    cacheDuration: attributeValue(role, 'cacheDuration'),
+    keyDescriptors: readKeyDescriptors(role, text),
+    assertionConsumerServices: childElements(role, SAML_METADATA_NS, 'AssertionConsumerService').map((element) => ({
+      ...readEndpoint(element),
+      index: attributeValue(element, 'index'),
+      isDefault: attributeValue(element, 'isDefault'),
+    })),
+    singleLogoutServices: childElements(role, SAML_METADATA_NS, 'SingleLogoutService').map(readEndpoint),
+    nameIdFormats: childElements(role, SAML_METADATA_NS, 'NameIDFormat').map((f) => text(f).trim()),
+  };
+}
+
+function readKeyDescriptors(role: XmlElement, text: (e: XmlElement) => string): KeyDescriptorModel[] {
+  return childElements(role, SAML_METADATA_NS, 'KeyDescriptor').map((kd) => ({
+    use: attributeValue(kd, 'use'),
+    line: kd.line,
+    certificates: childElements(kd, XMLDSIG_NS, 'KeyInfo')
+      .flatMap((ki) => childElements(ki, XMLDSIG_NS, 'X509Data'))
+      .flatMap((data) => childElements(data, XMLDSIG_NS, 'X509Certificate'))
+      .map((cert) => ({ text: text(cert), line: cert.line })),
+  }));
 }
 
 function readEndpoint(element: XmlElement): EndpointModel {
