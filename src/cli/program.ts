@@ -206,17 +206,19 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   const metadata = program
     .command('metadata')
-    .summary('validate SAML 2.0 IdP metadata')
-    .description('Work with SAML 2.0 IdP metadata documents.')
+    .summary('validate SAML 2.0 IdP or SP metadata')
+    .description('Work with SAML 2.0 metadata documents (an IdP\'s, or with --role sp an application\'s).')
     .addHelpText('after', examples(['sso-setup metadata check idp-metadata.xml']));
 
   metadata
     .command('check')
     .description(
-      'Validate SAML 2.0 IdP metadata (hardened XML parsing, structure, endpoints, signing certificates, signature). ' +
+      'Validate SAML 2.0 IdP metadata (hardened XML parsing, structure, endpoints, signing certificates, signature), ' +
+        'or with --role sp an SP\'s (its HTTP-POST ACS, NameID formats, signing needs). ' +
         'Exit 0 when valid (warnings allowed), 1 when invalid, 2 for a usage error.',
     )
     .argument('<source>', "a file path, an https:// URL, or '-' for stdin")
+    .addOption(new Option('--role <role>', 'the metadata describes an identity provider (idp) or a service provider (sp)').choices(['idp', 'sp']).default('idp'))
     .option('--expect-entity-id <id>', 'fail unless the entityID is exactly this (Auth0: urn:<domain>)', parseNonEmpty)
     .option('--expect-host <host>', 'fail unless every SSO endpoint is on this host (host, host:port or URL)', parseNonEmpty)
     .option('--now <iso-time>', 'judge certificate dates as of this instant (default: now)', parseInstant)
@@ -230,6 +232,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'sso-setup metadata check https://acme.us.auth0.com/samlp/metadata/CLIENT_ID --expect-entity-id urn:acme.us.auth0.com --expect-host acme.us.auth0.com',
         'curl -s https://acme.us.auth0.com/samlp/metadata/CLIENT_ID | sso-setup metadata check - --json',
         'sso-setup metadata check federationmetadata.xml --signing-cert entra-signing.pem --schema',
+        'sso-setup metadata check app-sp-metadata.xml --role sp',
       ]),
     )
     .action(async (source: string, opts: Record<string, unknown>) =>

@@ -20,6 +20,7 @@ export interface MetadataCheckFlags {
   warnDays?: number;
   signingCert?: string;
   schema?: boolean;
+  role?: 'idp' | 'sp';
 }
 
 /** A whole download, redirects included. */
@@ -40,6 +41,17 @@ export async function runMetadataCheck(ctx: Context, source: string, opts: Recor
     ...(expectHost !== undefined ? { expectHost } : {}),
     ...(trusted ? { trustedCertificates: trusted } : {}),
   };
+  if (flags.role === 'sp') {
+    const { checkSpMetadata } = await import('../../saml/check-sp-metadata.js');
+    const report = await checkSpMetadata(input, options);
+    if (ctx.output.json) {
+      ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    } else {
+      const { renderSpMetadataReport } = await import('../render/metadata-report.js');
+      ctx.io.stdout.write(await renderSpMetadataReport(report, { color: ctx.output.color, warnDays: options.warnDays }));
+    }
+    return report.valid ? EXIT.ok : EXIT.failure;
+  }
   const report = await checkMetadata(input, options);
   if (ctx.output.json) {
     ctx.io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -3,7 +3,8 @@
  * facts an admin compares with the SP's settings (entity ID, SSO URLs, certificate fingerprints and
  * expiry). chalk is imported only when colour is on.
  */
-import type { MetadataReport } from '../../saml/check-metadata.js';
+import type { MetadataCertificate, MetadataReport } from '../../saml/check-metadata.js';
+import type { SpMetadataReport } from '../../saml/check-sp-metadata.js';
 import { escapeUnsafe } from '../../text.js';
 
 export interface MetadataReportRenderOptions {
@@ -52,12 +53,54 @@ export async function renderMetadataReport(report: MetadataReport, options: Meta
   lines.push(`${label('Signature')}${signatureLine(report, paint)}`);
   if (report.schemaValidated) lines.push(`${label('XML Schema')}${report.errors.some((f) => f.code === 'SCHEMA_INVALID') ? paint.bad('invalid') : 'valid'}`);
 
-  lines.push('', paint.bold(`Signing certificates (${report.certificates.length})`));
-  if (report.certificates.length === 0) lines.push(`  ${paint.dim('(none)')}`);
-  for (const c of report.certificates) {
+  lines.push(...certificateLines(report.certificates, paint, options.warnDays));
+  return `${lines.join('\n')}\n`;
+}
+
+/** `metadata check --role sp`: the verdict, the findings, then what the IdP application is configured from. */
+export async function renderSpMetadataReport(report: SpMetadataReport, options: MetadataReportRenderOptions): Promise<string> {
+  const paint = options.color ? await colours() : PLAIN;
+  const lines: string[] = [];
+  const e = report.errors.length;
+  const w = report.warnings.length;
+  const counts = [e ? plural(e, 'error') : '', w ? plural(w, 'warning') : ''].filter(Boolean).join(', ');
+  const about = report.entityId ? ` for ${safe(report.entityId)}` : '';
+  lines.push(
+    report.valid
+      ? `${paint.good(paint.bold('VALID'))}    SAML SP metadata${about} is usable${w ? ` (${counts})` : ''}.`
+      : `${paint.bad(paint.bold('INVALID'))}  SAML SP metadata${about} must not be used: ${counts}.`,
+  );
+  if (e) {
+    lines.push('', paint.bold('Errors'));
+    for (const f of report.errors) lines.push(`  ${paint.bad('✖')} ${paint.bad(f.code)}  ${safe(f.message)}`);
+  }
+  if (w) {
+    lines.push('', paint.bold('Warnings'));
+    for (const f of report.warnings) lines.push(`  ${paint.warn('!')} ${paint.warn(f.code)}  ${safe(f.message)}`);
+  }
+  const flag = (value: boolean | null) => (value === null ? paint.dim('(not said)') : String(value));
+  lines.push('');
+  lines.push(`${label('Entity ID')}${report.entityId === null ? paint.dim('(none)') : safe(report.entityId)}`);
+  lines.push(`${label('ACS (POST)')}${report.acs === null ? paint.dim('(none)') : safe(report.acs)}`);
+  for (const a of report.assertionConsumerServices) {
+    if (a.location === report.acs && a.binding.endsWith(':HTTP-POST')) continue;
+    lines.push(`${label('')}${paint.dim(`${safe(shortBinding(a.binding)).padEnd(14)} ${safe(a.location)} (not used)`)}`);
+  }
+  if (report.nameIdFormats.length > 0) lines.push(`${label('NameID formats')}${safe(report.nameIdFormats.map(shortFormat).join(', '))}`);
+  lines.push(`${label('Wants signed')}${flag(report.wantAssertionsSigned)} (assertions)`);
+  lines.push(`${label('Signs requests')}${flag(report.authnRequestsSigned)}`);
+  lines.push(`${label('Signature')}${signatureLine(report, paint)}`);
+  lines.push(...certificateLines(report.certificates, paint, options.warnDays));
+  return `${lines.join('\n')}\n`;
+}
+
+function certificateLines(certificates: readonly MetadataCertificate[], paint: Paint, warnDays: number): string[] {
+  const lines: string[] = ['', paint.bold(`Signing certificates (${certificates.length})`)];
+  if (certificates.length === 0) lines.push(`  ${paint.dim('(none)')}`);
+  for (const c of certificates) {
     const days = c.expired
       ? paint.bad(c.daysLeft < 0 ? `expired ${plural(-c.daysLeft, 'day')} ago` : 'expired today')
-      : c.daysLeft < options.warnDays
+      : c.daysLeft < warnDays
         ? paint.warn(`${plural(c.daysLeft, 'day')} left`)
         : `${plural(c.daysLeft, 'day')} left`;
     lines.push(`  ${c.subject === '' ? paint.dim('(empty subject)') : safe(c.subject)}`);
@@ -65,10 +108,10 @@ export async function renderMetadataReport(report: MetadataReport, options: Meta
     lines.push(`    ${label('Not after', 11)}${c.notAfter} (${days})`);
     lines.push(`    ${label('Key', 11)}${c.keyAlgorithm}${c.keyBits ? ` ${c.keyBits}` : ''}, ${c.signatureAlgorithm}`);
   }
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
-function signatureLine(report: MetadataReport, paint: Paint): string {
+function signatureLine(report: Pick<MetadataReport, 'signed' | 'signature'>, paint: Paint): string {
   const s = report.signature;
   if (!report.signed || !s) return paint.dim('not signed');
   if (!s.verified) return paint.bad('does not verify');
