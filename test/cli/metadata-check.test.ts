@@ -48,6 +48,23 @@ describe('sso-setup metadata check (in-process)', () => {
     expect(r.stdout).toContain('(expired 741 days ago)');
   });
 
+  it('--role sp checks SP metadata: the POST ACS, NameID formats and signing needs; IdP metadata is refused', async () => {
+    const sp = 'fixtures/metadata/auth0-SP-metadata-SAMLconection-NOT-IDP.xml';
+    const r = await run(['metadata', 'check', sp, '--role', 'sp', ...NOW]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('VALID    SAML SP metadata for urn:auth0:auth0-service-provider-test:SAMLconection is usable.');
+    expect(r.stdout).toContain('ACS (POST)      https://auth0-service-provider-test.eu.auth0.com/login/callback?connection=SAMLconection\n');
+    expect(r.stdout).toContain('Wants signed    true (assertions)\nSigns requests  true\n');
+    const json = await run(['metadata', 'check', sp, '--role', 'sp', ...NOW, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, role: 'sp', acs: expect.stringContaining('/login/callback'), authnRequestsSigned: true });
+    const idp = await run(['metadata', 'check', AUTH0, '--role', 'sp', ...NOW]);
+    expect(idp.exitCode).toBe(1);
+    expect(idp.stdout).toContain('✖ METADATA_NOT_SP');
+    const bad = await run(['metadata', 'check', AUTH0, '--role', 'both']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain("'both' is invalid");
+  });
+
   it('--json prints exactly the report', async () => {
     const r = await run(['metadata', 'check', AUTH0, ...NOW, '--json', '--expect-entity-id', 'urn:ijin.auth0.com', '--expect-host', 'ijin.auth0.com']);
     expect(r.exitCode).toBe(0);
