@@ -26,6 +26,11 @@ export interface WebLoginOptions {
   allowedOrigins: string[];
   onStep?: (text: string) => void;
   maxHops?: number;
+  /**
+   * An OAuth client's redirect URL (an SP such as Polis turns the assertion into a code and redirects
+   * there): a redirect from the ACS to a URL starting with this ends the walk with `redirected`, unfetched.
+   */
+  callbackUrl?: string;
 }
 
 /** Field names a login form uses for the user (Auth0's Universal Login uses `username`). */
@@ -40,6 +45,7 @@ const JS_LOGIN_CODE = /\bnew\s+Auth0Lock\s*\(|\bauth0\.WebAuth\s*\(|decodeURICom
 export type WebLoginResult =
   | { outcome: 'signed-in'; status: number; email?: string; body: unknown; trail: string[] }
   | { outcome: 'login-page'; url: string; trail: string[] }
+  | { outcome: 'redirected'; url: string; trail: string[] }
   | { outcome: 'failed'; code: string; message: string; status?: number; url: string; trail: string[] };
 
 interface Navigation {
@@ -118,6 +124,7 @@ export async function webLogin(opts: WebLoginOptions): Promise<WebLoginResult> {
 
     if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
       const next = new URL(response.headers.get('location')!, url).toString();
+      if (request.toAcs && opts.callbackUrl !== undefined && next.startsWith(opts.callbackUrl)) return { outcome: 'redirected', url: next, trail };
       // Fetch's redirect rules: 307/308 repeat the request; 301/302 turn a POST into a GET, 303 anything.
       const keep = response.status === 307 || response.status === 308;
       request = {

@@ -1,0 +1,121 @@
+/**
+ * The real Ory Polis library (`@boxyhq/saml-jackson`, engine "mem") behind `sandbox --polis`'s routes, driven
+ * by the Polis connector (src/sp/polis) and a SAML login from the Auth0 sandbox: push, read back, re-apply,
+ * the OAuth code flow through Polis's ACS, destroy. One Auth0 sandbox and one Polis for the file.
+ */
+import { X509Certificate } from 'node:crypto';
+import { createPolisSp, type PolisTarget } from '../../src/sp/polis/connector.js';
+import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
+import { webLogin } from '../../src/login/web-login.js';
+import { checkSpMetadata } from '../../src/saml/check-sp-metadata.js';
+import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
+import { useSandbox } from '../helpers/sandbox.js';
+
+const sandbox = useSandbox();
+let polis: PolisEmulator;
+beforeAll(async () => {
+  polis = await startPolisEmulator();
+}, 30_000);
+afterAll(async () => {
+  await polis?.close();
+});
+
+const target = (): PolisTarget => ({ url: polis.url, tenant: polis.tenant, product: polis.product, redirectUrls: [polis.redirectUrl], defaultRedirectUrl: polis.redirectUrl });
+
+/** An Auth0 SAML application for Polis (what apply creates), and its IdP metadata. */
+async function auth0AppForPolis(): Promise<{ clientId: string; metadata: string; signingCert: string }> {
+  const { auth0 } = sandbox();
+  const api = managementApi(auth0, await managementToken(auth0));
+  const created = await api('POST', '/clients', {
+    name: 'Polis (test)',
+    app_type: 'regular_web',
+    callbacks: [polis.acsUrl],
+    addons: { samlp: { audience: polis.entityId, nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' } },
+  });
+  expect(created.status).toBe(201);
+  const clientId = (created.json as { client_id: string }).client_id;
+  const metadata = await request(`${auth0.baseUrl}/samlp/metadata/${clientId}`);
+  const cert = /<X509Certificate>([^<]+)<\/X509Certificate>/.exec(metadata.text)![1]!;
+  return { clientId, metadata: metadata.text, signingCert: new X509Certificate(Buffer.from(cert, 'base64')).fingerprint256 };
+}
+
+it('serves its SP metadata from the library: entity ID and ACS pass the SP checker', async () => {
+  const xml = (await request(`${polis.url}/.well-known/sp-metadata.xml`)).text;
+  const report = await checkSpMetadata(xml, { now: new Date(), warnDays: 30, loopbackHttp: 'accept' });
+  expect(report.errors).toEqual([]);
+  expect(report.entityId).toBe(polis.entityId);
+  expect(report.acs).toBe(polis.acsUrl);
+});
+
+it('the connection API needs the API key', async () => {
+  const none = await request(`${polis.url}/api/v1/sso?tenant=${polis.tenant}&product=${polis.product}`);
+  expect(none.status).toBe(401);
+  const wrong = createPolisSp(target(), 'not-the-key', fetch);
+  await expect(wrong.readTrust(undefined)).rejects.toMatchObject({ code: 'SP_UNAUTHORIZED' });
+});
+
+it('push, read back, re-apply (same connection), SAML login through Polis with the OAuth code exchanged, destroy', async () => {
+  const { auth0 } = sandbox();
+  const sp = createPolisSp(target(), polis.apiKey, fetch);
+  expect(await sp.readTrust(undefined)).toEqual({ kind: 'endpoint', enabled: false });
+
+  const app = await auth0AppForPolis();
+  const trust = await sp.upload(app.metadata, []);
+  expect(trust).toEqual({
+    kind: 'endpoint',
+    enabled: true,
+    idpEntityId: `urn:${auth0.domain}`,
+    ssoUrl: `${auth0.baseUrl}/samlp/${app.clientId}`,
+    certificates: [app.signingCert],
+  });
+  const first = await sp.connection();
+  expect(await sp.readTrust(undefined)).toEqual(trust);
+
+  // Re-apply: the same connection is updated (PATCH), not a second one created.
+  expect(await sp.upload(app.metadata, [])).toEqual(trust);
+  const again = await sp.connection();
+  expect(again?.clientID).toBe(first?.clientID);
+  const all = await request(`${polis.url}/api/v1/sso?tenant=${polis.tenant}&product=${polis.product}`, { headers: { authorization: `Api-Key ${polis.apiKey}` } });
+  expect(all.json).toHaveLength(1);
+
+  // The OAuth flow an app runs against Polis: authorize → Auth0 login → Polis's ACS → code → token → profile.
+  const state = 'st-12345';
+  const authorize = new URL('/api/oauth/authorize', polis.url);
+  authorize.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: `tenant=${polis.tenant}&product=${polis.product}`,
+    redirect_uri: polis.redirectUrl,
+    state,
+  }).toString();
+  const login = await webLogin({
+    http: fetch,
+    startUrl: authorize.href,
+    credentials: { username: auth0.user.email, password: auth0.user.password },
+    allowedOrigins: [polis.url, auth0.baseUrl],
+    callbackUrl: polis.redirectUrl,
+  });
+  expect(login).toMatchObject({ outcome: 'redirected' });
+  const callback = new URL((login as { url: string }).url);
+  expect(callback.searchParams.get('state')).toBe(state);
+  const code = callback.searchParams.get('code')!;
+  expect(code).toBeTruthy();
+  const token = await request(`${polis.url}/api/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: `tenant=${polis.tenant}&product=${polis.product}`,
+      client_secret: 'dummy',
+      code,
+      redirect_uri: polis.redirectUrl,
+    }),
+  });
+  expect(token.status).toBe(200);
+  const accessToken = (token.json as { access_token: string }).access_token;
+  const profile = await request(`${polis.url}/api/oauth/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
+  expect(profile.status).toBe(200);
+  expect((profile.json as { email: string }).email).toBe(auth0.user.email);
+  await sp.disable();
+  expect(await sp.readTrust(undefined)).toEqual({ kind: 'endpoint', enabled: false });
+  await sp.disable(); // already gone: not an error
+}, 60_000);
