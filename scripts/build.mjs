@@ -49,6 +49,8 @@ const EXTERNAL = [
   // The login walk's HTML parser and cookie jar: only `verify` (login checks) and `demo` load them.
   'parse5',
   'tough-cookie',
+  // Ory Polis for `sandbox --polis` only: a devDependency (~240 MB); the command says how to install it.
+  '@boxyhq/saml-jackson',
 ];
 
 const started = Date.now();

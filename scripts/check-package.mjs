@@ -67,7 +67,9 @@ try {
     .map((m) => m[1])
     .filter((s) => !s.startsWith('node:'))
     .map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/'));
-  const undeclared = [...new Set(loaded)].filter((name) => !Object.hasOwn(manifest.dependencies ?? {}, name));
+  // Loaded only by `sandbox --polis`, which tells how to install it when it is absent (POLIS_NOT_INSTALLED).
+  const OPTIONAL = new Set(['@boxyhq/saml-jackson']);
+  const undeclared = [...new Set(loaded)].filter((name) => !OPTIONAL.has(name) && !Object.hasOwn(manifest.dependencies ?? {}, name));
   if (undeclared.length) fail(`the CLI loads packages that are not dependencies: ${undeclared.join(', ')}`);
   const tarball = join(work, packed.filename);
   ok(`packed ${packed.filename}: ${files.length} files, ${(packed.size / 1024).toFixed(0)} kB; the ${new Set(loaded).size} packages the bundle loads are dependencies`);

@@ -187,11 +187,16 @@ export function registerCommands(program: Command, run: CommandRunner): void {
       "also answer on a second host name as the tenant's custom domain (SAML metadata, SSO, login pages; the API stays on AUTH0_DOMAIN); the env file adds AUTH0_CUSTOM_DOMAIN",
     )
     .option('--no-default-connection', 'start a tenant whose new applications are enabled on no connection (Auth0\'s enable_client_connections off)')
+    .option(
+      '--polis',
+      'also serve Ory Polis (the real @boxyhq/saml-jackson library, in memory, a devDependency) with its connection API, ACS and OAuth endpoints; the env file adds POLIS_URL, POLIS_API_KEY, POLIS_TENANT, POLIS_PRODUCT, POLIS_ENTITY_ID, POLIS_ACS_URL, POLIS_REDIRECT_URL',
+    )
     .addHelpText(
       'after',
       examples([
         'sso-setup sandbox --env-file .env.sandbox',
         'sso-setup sandbox --port 4010 --rate-limit free --json',
+        'sso-setup sandbox --polis --env-file .env.sandbox',
         'sso-setup sandbox --env-file .env.sandbox --auth0-faults 5xx=0.2 --fault-seed 7',
         'curl -X POST -H "authorization: Bearer $SANDBOX_ADMIN_TOKEN" -d \'{"faults":"429=5"}\' http://$AUTH0_DOMAIN/__sandbox/faults',
         'set -a; . ./.env.sandbox; set +a; sso-setup apply',

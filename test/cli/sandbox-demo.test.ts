@@ -8,6 +8,7 @@ import { BIN, baseEnv, spawnCli } from '../helpers/run-cli.js';
 import { readFaults, removeDir, setFaults, tempDir } from '../helpers/sandbox.js';
 
 import { jest } from '@jest/globals';
+import { parseDotenv } from '../helpers/dotenv.js';
 
 jest.setTimeout(60_000);
 
@@ -16,16 +17,6 @@ beforeEach(() => {
   cwd = tempDir();
 });
 afterEach(() => removeDir(cwd));
-
-function parseDotenv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n').filter(Boolean)) {
-    const i = line.indexOf('=');
-    const raw = line.slice(i + 1);
-    out[line.slice(0, i)] = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
-  }
-  return out;
-}
 
 /**
  * `sso-setup sandbox --env-file FILE --json ARGS…` as a process: its summary (printed once both

@@ -3,13 +3,19 @@
  * by the Polis connector (src/sp/polis) and a SAML login from the Auth0 sandbox: push, read back, re-apply,
  * the OAuth code flow through Polis's ACS, destroy. One Auth0 sandbox and one Polis for the file.
  */
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPolisSp, type PolisTarget } from '../../src/sp/polis/connector.js';
 import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
 import { webLogin } from '../../src/login/web-login.js';
 import { checkSpMetadata } from '../../src/saml/check-sp-metadata.js';
 import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
 import { useSandbox } from '../helpers/sandbox.js';
+import { parseDotenv } from '../helpers/dotenv.js';
+import { BIN, baseEnv } from '../helpers/run-cli.js';
 
 const sandbox = useSandbox();
 let polis: PolisEmulator;
@@ -118,4 +124,28 @@ it('push, read back, re-apply (same connection), SAML login through Polis with t
   await sp.disable();
   expect(await sp.readTrust(undefined)).toEqual({ kind: 'endpoint', enabled: false });
   await sp.disable(); // already gone: not an error
+}, 60_000);
+
+it('sandbox --polis (a real process) serves Polis and writes POLIS_* to the env file; the key opens the connection API', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sso-setup-polis-'));
+  const envFile = join(dir, 'sandbox.env');
+  const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--polis', '--env-file', envFile, '--json'], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  try {
+    const deadline = Date.now() + 40_000;
+    while (!stdout.trimEnd().endsWith('}') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const summary = JSON.parse(stdout) as { polis: { url: string; tenant: string; product: string; entityId: string; acsUrl: string } };
+    const env = parseDotenv(readFileSync(envFile, 'utf8'));
+    expect(env).toMatchObject({ POLIS_URL: summary.polis.url, POLIS_TENANT: 'sandbox.example', POLIS_PRODUCT: 'sso-setup', POLIS_ENTITY_ID: 'https://saml.boxyhq.com', POLIS_ACS_URL: `${summary.polis.url}/api/oauth/saml` });
+    expect(stdout).not.toContain(env.POLIS_API_KEY!);
+    const list = await request(`${env.POLIS_URL}/api/v1/sso?tenant=${env.POLIS_TENANT}&product=${env.POLIS_PRODUCT}`, { headers: { authorization: `Api-Key ${env.POLIS_API_KEY}` } });
+    expect(list.status).toBe(200);
+    expect(list.json).toEqual([]);
+  } finally {
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }, 60_000);

@@ -6,6 +6,7 @@ import { ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH } from '../../sandbox/admin.js';
 import { RATE_LIMIT_PRESETS, type RateLimitSettings } from '../../sandbox/types.js';
 import type { Context } from '../context.js';
 import { writeFileAtomic } from '../file-store.js';
+import { POLIS_PACKAGE, type PolisEmulator } from '../../sandbox/polis/index.js';
 
 export interface SandboxFlags {
   port?: number;
@@ -20,6 +21,7 @@ export interface SandboxFlags {
   /** commander's `--no-default-connection`: false when given. */
   defaultConnection?: boolean;
   customDomain?: boolean;
+  polis?: boolean;
 }
 
 /** Starts both emulators, writes the env file, and serves until SIGINT/SIGTERM. */
@@ -49,6 +51,19 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       });
     }
     throw error;
+  }
+  // Ory Polis (the real library) next to the emulators: loaded only with --polis (~1.5 s, ~240 MB installed).
+  let polis: PolisEmulator | undefined;
+  if (flags.polis) {
+    try {
+      const { startPolisEmulator } = await import('../../sandbox/polis/index.js');
+      polis = await startPolisEmulator();
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
+    ctx.secrets.add(polis.apiKey);
+    Object.assign(sandbox.env, polisEnv(polis));
   }
   // The sandbox's own credentials are throw-away, but treat them like any secret in output.
   ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
@@ -84,6 +99,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       // Set or clear faults while serving (bearer SANDBOX_ADMIN_TOKEN from the env file).
       faultsAdmin: [`${sandbox.auth0.baseUrl}${ADMIN_FAULTS_PATH}`, ...sandbox.amplitudeOrgs.map((o) => `${o.baseUrl}${ADMIN_FAULTS_PATH}`)],
       requestsAdmin: `${sandbox.auth0.baseUrl}${ADMIN_REQUESTS_PATH}`,
+      ...(polis ? { polis: { url: polis.url, tenant: polis.tenant, product: polis.product, entityId: polis.entityId, acsUrl: polis.acsUrl, redirectUrl: polis.redirectUrl } } : {}),
       ...(envFile ? { envFile } : {}),
     };
     if (ctx.output.json) {
@@ -104,6 +120,12 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
             `  SP-initiated login:    ${o.loginUrl}`,
           ]),
           ...(sandbox.configFile ? [`Config naming every org: ${sandbox.configFile} (SANDBOX_CONFIG; each org's token: AMPLITUDE_SSO_TOKEN_<org id>)`] : []),
+          ...(polis
+            ? [
+                `Ory Polis (${POLIS_PACKAGE}, in memory): ${polis.url}  (tenant ${polis.tenant}, product ${polis.product})`,
+                `  SP entity ID ${polis.entityId}, ACS ${polis.acsUrl}; connection API ${polis.url}/api/v1/sso (Authorization: Api-Key $POLIS_API_KEY)`,
+              ]
+            : []),
           `Sandbox user: ${sandbox.auth0.user.email}`,
           ...(sandbox.tls
             ? [`TLS: both serve https with a CA made for this run: ${sandbox.tls.caFile} (give it to clients as NODE_EXTRA_CA_CERTS; a node process reads it at start-up only)`]
@@ -120,9 +142,22 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
     const signal = await ctx.interrupted();
     ctx.io.stderr.write(`${signal}: stopping the sandbox\n`);
   } finally {
-    await sandbox.close();
+    await Promise.all([sandbox.close(), polis?.close()]);
   }
   return EXIT.ok;
+}
+
+/** What `--polis` adds to the env file: where Polis is and the API key of its connection API. */
+function polisEnv(polis: PolisEmulator): Record<string, string> {
+  return {
+    POLIS_URL: polis.url,
+    POLIS_API_KEY: polis.apiKey,
+    POLIS_TENANT: polis.tenant,
+    POLIS_PRODUCT: polis.product,
+    POLIS_ENTITY_ID: polis.entityId,
+    POLIS_ACS_URL: polis.acsUrl,
+    POLIS_REDIRECT_URL: polis.redirectUrl,
+  };
 }
 
 function parseRateLimit(value: string): RateLimitSettings {
