@@ -28,7 +28,8 @@ export interface WebLoginOptions {
   maxHops?: number;
   /**
    * An OAuth client's redirect URL (an SP such as Polis turns the assertion into a code and redirects
-   * there): a redirect from the ACS to a URL starting with this ends the walk with `redirected`, unfetched.
+   * there): a redirect from the ACS to it (same origin and path; any query) ends the walk with
+   * `redirected`, unfetched.
    */
   callbackUrl?: string;
 }
@@ -124,7 +125,7 @@ export async function webLogin(opts: WebLoginOptions): Promise<WebLoginResult> {
 
     if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
       const next = new URL(response.headers.get('location')!, url).toString();
-      if (request.toAcs && opts.callbackUrl !== undefined && next.startsWith(opts.callbackUrl)) return { outcome: 'redirected', url: next, trail };
+      if (request.toAcs && opts.callbackUrl !== undefined && sameEndpoint(next, opts.callbackUrl)) return { outcome: 'redirected', url: next, trail };
       // Fetch's redirect rules: 307/308 repeat the request; 301/302 turn a POST into a GET, 303 anything.
       const keep = response.status === 307 || response.status === 308;
       request = {
@@ -272,4 +273,11 @@ function errorText(json: Record<string, unknown> | undefined): string | undefine
     return [code, message].filter(Boolean).join(': ') || undefined;
   }
   return typeof json?.message === 'string' ? json.message : undefined;
+}
+
+/** Same origin and path (the query, e.g. an OAuth code, may differ). */
+function sameEndpoint(a: string, b: string): boolean {
+  const x = new URL(a);
+  const y = new URL(b);
+  return x.origin === y.origin && x.pathname === y.pathname;
 }
