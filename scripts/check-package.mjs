@@ -22,6 +22,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURE = join(ROOT, 'fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml');
 /** Files the installed CLI reads at run time (globs: a trailing `*`). */
+/** A failed check (not a bug in this script): reported in one line, exit 1. Declared before the checks run. */
+class CheckFailed extends Error {}
+
 const NEEDED = [
   'package.json',
   'README.md',
@@ -88,6 +91,12 @@ try {
   expectRun(installed, ['--version'], { stdout: new RegExp(`^${version.replace(/\./g, '\\.')}\\n$`) });
   expectRun(installed, ['--help'], { stdout: /^Usage: sso-setup /, label: 'global --help' });
   expectRun('npx', ['sso-setup', '--help'], { stdout: /^Usage: sso-setup /, label: 'npx sso-setup --help (in the folder)' });
+  // The Polis library is a devDependency: an installed package says how to add it, exit 2.
+  const polis = spawnSync(installed, ['sandbox', '--polis'], { cwd: join(work, 'project'), env: userEnv, encoding: 'utf8', timeout: 30_000 });
+  if (polis.status !== 2 || !/needs the Ory Polis library[\s\S]*npm install/.test(polis.stderr)) {
+    fail(`sandbox --polis without the Polis library: expected exit 2 saying how to install it, got ${polis.status ?? polis.signal}\n${polis.stderr}`);
+  }
+  ok('sandbox --polis without the Polis library: exit 2, says how to install it');
   const nodes = [undefined, ...otherNodes];
   for (const node of nodes) {
     const env = node ? { ...userEnv, PATH: `${dirname(node)}:${userEnv.PATH}` } : userEnv;
@@ -160,7 +169,6 @@ function ok(line) {
   process.stdout.write(`check-package: ${line}\n`);
 }
 
-class CheckFailed extends Error {}
 
 function fail(message) {
   throw new CheckFailed(message);
