@@ -204,7 +204,8 @@ async function run(
     allOrFirstError([
       marked,
       spRead,
-      sp.delivery === 'endpoint' ? nextSigningCertificate(idp, session.scopes, progress) : Promise.resolve(undefined),
+      // Endpoint: pushed as an additional certificate. Manual: tells a rotation's hand-over (./rotate.ts) from an outdated one.
+      nextSigningCertificate(idp, session.scopes, progress, sp.delivery),
       configured ? idp.listConnections() : Promise.resolve(undefined),
     ] as const),
   );
@@ -490,6 +491,19 @@ async function handOver(
     result.manualSteps = manualUploadSteps(config.amplitude.baseUrl, path, current);
   };
 
+  if (run.nextKey && upload?.certificate === run.nextKey.sha256) {
+    // `sso-setup rotate` handed over a file with the current and the next key: it stays until the rotation.
+    result.sp = { ...result.sp, action: 'none', diff: [] };
+    record({ id: 'sp.deliver', title: saveTitle, status: 'unchanged', automated: true, detail: `${path}, saved by \`sso-setup rotate\` with the current and the next key` });
+    if (upload.status === 'confirmed') {
+      record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'unchanged', automated: false, detail: describeUpload(upload) });
+    } else {
+      record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, detail: describeUpload(upload) });
+      result.manualSteps = manualUploadSteps(config.amplitude.baseUrl, path, upload.certificate);
+    }
+    if (result.metadata) result.metadata.file = path;
+    return;
+  }
   if (plan.action === 'none') {
     record({ id: 'sp.deliver', title: saveTitle, status: 'unchanged', automated: true, detail: path });
     personStep(upload);
@@ -750,8 +764,9 @@ async function removeRaceDuplicates(run: RunState, winner: Auth0Client, duplicat
  * Auth0's queued next signing certificate, for the SP to trust ahead of a rotation. Optional: without
  * the read:signing_keys scope (or on any error) the run goes on without it.
  */
-async function nextSigningCertificate(idp: IdpAdmin, scopes: string[], progress: Progress): Promise<{ sha256: string; pem: string } | undefined> {
+async function nextSigningCertificate(idp: IdpAdmin, scopes: string[], progress: Progress, delivery: 'endpoint' | 'manual'): Promise<{ sha256: string; pem: string } | undefined> {
   if (scopes.length && !scopes.includes(SCOPES.readSigningKeys)) {
+    if (delivery === 'manual') return undefined;
     progress.info(`Without ${SCOPES.readSigningKeys}, the SP cannot be told about Auth0's next signing key ahead of a rotation.`);
     return undefined;
   }

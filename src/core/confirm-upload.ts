@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
 import { SCOPES } from '../idp/auth0/scopes.js';
+import { parseTrustedCertificate } from '../saml/certificate.js';
 import { checkTenantMetadata, duplicateApplications, requireScopes, shortFingerprint, type MetadataChecker } from './apply.js';
 import { judgeMarked } from './overlapping-runs.js';
 import { desiredClient } from './plan.js';
@@ -65,7 +66,7 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
     });
   }
   const current = verdict.certificates[0]?.sha256;
-  if (current !== record.certificate) {
+  if (current !== record.certificate && !(await isNextKey(idp, session.scopes, record.certificate))) {
     throw new SsoError('UPLOAD_HANDOVER_OUTDATED', `certificate ${handedOver} is no longer the one the IdP signs with (now ${shortFingerprint(current)}): the file is out of date`, {
       hint: 'Run `sso-setup apply` to save the current metadata, upload that file in Amplitude, then confirm the certificate it prints; nothing was recorded.',
       details: { given: fingerprint, handedOver: record.certificate, idpCertificate: current },
@@ -76,4 +77,16 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
   const at = deps.now();
   await idp.updateClient(client.client_id, { client_metadata: sp.confirmationRecord(record.certificate, at) });
   return { changed: true, clientId: client.client_id, upload: { ...record, status: 'confirmed', confirmedAt: at.toISOString() } };
+}
+
+/**
+ * Whether `certificate` is the tenant's queued next key: then the hand-over was `sso-setup rotate`'s
+ * file, which holds the current key too, and confirming it is what lets the rotation start.
+ */
+async function isNextKey(idp: IdpAdmin, scopes: string[], certificate: string): Promise<boolean> {
+  if (scopes.length && !scopes.includes(SCOPES.readSigningKeys)) return false;
+  const next = (await idp.signingKeys()).find((k) => k.next && !k.revoked);
+  if (!next) return false;
+  const parsed = parseTrustedCertificate(next.cert);
+  return parsed.ok && parsed.certificate.sha256 === certificate;
 }

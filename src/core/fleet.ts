@@ -105,6 +105,7 @@ export function shareTenant(idp: IdpAdmin): SharedTenant {
         listConnections: connections,
         connectionsOf: (id) => idp.connectionsOf(id),
         setConnectionEnabled: (connectionId, id, enabled) => idp.setConnectionEnabled(connectionId, id, enabled),
+        rotateSigningKey: () => idp.rotateSigningKey(),
       };
       return {
         idp: view,

@@ -33,6 +33,8 @@ export interface SigningKeyInfo {
   previous: boolean;
   revoked: boolean;
   fingerprint?: string;
+  /** When it stopped being the current key (a previous key), ISO time. */
+  currentUntil?: string;
 }
 
 /**
@@ -74,6 +76,11 @@ export interface IdpAdmin {
   connectionsOf(clientId: string): Promise<IdpConnection[]>;
   /** Turns the application on or off on one connection. */
   setConnectionEnabled(connectionId: string, clientId: string, enabled: boolean): Promise<void>;
+  /**
+   * `POST /api/v2/keys/signing/rotate`: the next key becomes current and a new next key is queued.
+   * Returns the new next key. Never repeated by the HTTP layer (a POST), and limited by Auth0 to 5 a day.
+   */
+  rotateSigningKey(): Promise<{ kid: string; cert: string }>;
 }
 
 /** What the SP currently trusts, as far as sso-setup can tell. */

@@ -114,7 +114,7 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
     judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections),
     judgeMetadata(client, metadata),
     judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(SCOPES.readSigningKeys)),
-    judgeSpTrust(spTrust, metadata, deps.sp, login),
+    judgeSpTrust(spTrust, metadata, deps.sp, login, nextKeySha(keys)),
     judgeProbe(client, metadata, probe, servedBy),
     judgeLogin(client, opts.testUser, login, servedBy),
   ];
@@ -299,6 +299,13 @@ export function judgeMetadata(client: Auth0Client | undefined, metadata: Metadat
   };
 }
 
+/** The SHA-256 of the tenant's queued next key, when the keys were read. */
+function nextKeySha(keys: Outcome<SigningKeyInfo[]> | undefined): string | undefined {
+  const next = keys?.ok ? keys.value.find((k) => k.next && !k.revoked) : undefined;
+  const parsed = next ? parseTrustedCertificate(next.cert) : undefined;
+  return parsed?.ok ? parsed.certificate.sha256 : undefined;
+}
+
 export function judgeCertificate(
   metadata: MetadataFact,
   keys: Outcome<SigningKeyInfo[]> | undefined,
@@ -335,6 +342,10 @@ export function judgeCertificate(
     const nextSha = parsed.ok ? parsed.certificate.sha256 : undefined;
     details.next = { kid: next.kid, sha256: nextSha };
     const trusted = spTrust?.ok && spTrust.value.kind === 'endpoint' && spTrust.value.enabled && nextSha !== undefined && spTrust.value.certificates.includes(nextSha);
+    const upload = manual && spTrust?.ok ? uploadRecord(spTrust.value) : undefined;
+    if (manual && nextSha !== undefined && upload?.certificate === nextSha && upload.status === 'confirmed') {
+      return { id, status: 'pass', message: `${daysLeft} days left; the file uploaded to Amplitude (confirmed) holds the next signing key too`, details };
+    }
     if (!trusted && manual) {
       // Amplitude's UI takes one metadata file, and Auth0's metadata carries only the current key.
       return {
@@ -363,6 +374,7 @@ export function judgeSpTrust(
   metadata: MetadataFact,
   sp: SpConnector,
   login?: Outcome<WebLoginResult>,
+  nextSha?: string,
 ): CheckResult {
   const id: CheckId = 'sp.trust';
   if (!spTrust) return skipped(id, 'needs the Auth0 application (see idp.client)');
@@ -395,7 +407,7 @@ export function judgeSpTrust(
     }
     return { id, status: 'pass', message: `the SP trusts the IdP's current certificate ${short(current)}`, details };
   }
-  return judgeManualUpload(trust, current, sp, login);
+  return judgeManualUpload(trust, current, sp, login, nextSha);
 }
 
 /**
@@ -403,7 +415,7 @@ export function judgeSpTrust(
  * it accepted in this run (the IdP signs with the current key), or from a person's confirmation
  * that they uploaded the current certificate. A hand-over alone is a warning.
  */
-function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpConnector, login: Outcome<WebLoginResult> | undefined): CheckResult {
+function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpConnector, login: Outcome<WebLoginResult> | undefined, nextSha?: string): CheckResult {
   const id: CheckId = 'sp.trust';
   const upload = uploadRecord(trust);
   const signedIn = login?.ok === true && login.value.outcome === 'signed-in';
@@ -423,6 +435,11 @@ function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpCo
     };
   }
   const handedOver = `${short(upload.certificate)}${upload.handedOverAt ? ` on ${day(upload.handedOverAt)}` : ''}`;
+  if (upload.certificate !== current && upload.certificate === nextSha) {
+    // `sso-setup rotate`'s file: the current key and the next one.
+    if (upload.status === 'confirmed') return { id, status: 'pass', message: `the upload of the rotation file (current key ${short(current)} and next key ${short(nextSha)}) was confirmed on ${day(upload.confirmedAt)}`, details };
+    return { id, status: 'warn', message: `the rotation file (current and next key) was handed over${upload.handedOverAt ? ` on ${day(upload.handedOverAt)}` : ''}, upload not confirmed`, hint: `Upload ${sp.target} in Amplitude, then run \`sso-setup confirm-upload --fingerprint ${nextSha}\`.`, details };
+  }
   if (upload.certificate !== current) {
     return {
       id,

@@ -182,7 +182,15 @@ export function createAuth0Admin(conn: Auth0Connection, http: FetchLike, secrets
           previous: Boolean(k.previous),
           revoked: Boolean(k.revoked),
           ...(k.fingerprint ? { fingerprint: k.fingerprint } : {}),
+          ...(k.current_until ? { currentUntil: String(k.current_until) } : {}),
         }));
+      });
+    },
+
+    async rotateSigningKey() {
+      return call('rotate the signing key', async () => {
+        const next = await (await signingApi()).rotate();
+        return { kid: next.kid ?? '', cert: next.cert ?? '' };
       });
     },
   };

@@ -12,6 +12,9 @@ export const SCOPES = {
   readConnections: 'read:connections',
   /** Turning an application on or off on a connection (`PATCH /connections/{id}/clients`). */
   updateConnections: 'update:connections',
+  /** Rotation needs both (POST /keys/signing/rotate). */
+  createSigningKeys: 'create:signing_keys',
+  updateSigningKeys: 'update:signing_keys',
 } as const;
 
 /** How to grant Management API scopes in the dashboard. */

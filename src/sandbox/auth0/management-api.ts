@@ -256,8 +256,15 @@ function getSigningKey({ tenant, params }: Call): ManagementResponse {
   return { status: 200, body: signingKeyJson(key) };
 }
 
-/** Rotate answers `{cert, kid}` of the newly queued next key ("Next key certificate" / "Next key id"). */
+/**
+ * Rotate answers 201 `{cert, kid}` of the newly queued next key ("Next key certificate" / "Next
+ * key id"), at most 5 a day (./tenant.ts ROTATION_LIMIT). Over the limit: 429 with the bucket's
+ * x-ratelimit-* headers; the body's message is not recorded anywhere, so it takes the global
+ * limit's shape.
+ */
 function rotateSigningKey({ tenant }: Call): ManagementResponse {
+  const limit = tenant.rotations.take(Date.now());
+  if (!limit.allowed) throw new ManagementApiError(429, 'Too many requests to rotate the signing key', 'too_many_requests', limit.headers);
   const next = tenant.keys.rotate(tenant.now());
   return { status: 201, body: { cert: next.certPem, kid: next.kid } };
 }

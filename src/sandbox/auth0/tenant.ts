@@ -25,6 +25,13 @@ import {
 } from './clients.js';
 import { newClientId, newClientSecret, newDatabaseUserId, newPassword, randomString } from './identifiers.js';
 import type { SigningKeyRing } from './signing-keys.js';
+import { TokenBucket } from './rate-limit.js';
+
+/**
+ * `POST /api/v2/keys/signing/rotate` has its own limit on every tier: burst 5, sustained 5 a day
+ * (Auth0 docs, rate-limit-configurations/free-public, essentials-professional-b2b, enterprise-public).
+ */
+export const ROTATION_LIMIT = { burst: 5, perSecond: 5 / 86_400 } as const;
 
 /** The scopes the sandbox grants the CLI's management app: clients CRUD, signing keys, connections. */
 export const DEFAULT_MANAGEMENT_SCOPES = [
@@ -99,6 +106,8 @@ export class Auth0Tenant {
   #managementScopes: string[] = [...DEFAULT_MANAGEMENT_SCOPES];
   /** Issued token → expiry (seconds); revoking all tokens clears it. */
   readonly #issued = new Map<string, number>();
+  /** The rotate endpoint's own bucket (on the real clock, as the tenant-wide bucket is). */
+  readonly rotations = new TokenBucket(ROTATION_LIMIT, Date.now());
 
   constructor(settings: TenantSettings) {
     this.domain = settings.domain;
