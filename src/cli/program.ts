@@ -126,6 +126,32 @@ export function registerCommands(program: Command, run: CommandRunner): void {
 
   addSetupOptions(
     program
+      .command('rotate')
+      .summary("rotate Auth0's signing key without breaking the SPs sso-setup manages")
+      .description(
+        "Rotate the Auth0 tenant's signing key (POST /api/v2/keys/signing/rotate) so that every org of the configuration keeps " +
+          'working: it shows the plan (what is pushed where, which orgs are manual, which SAML applications on the tenant sso-setup ' +
+          'does not manage and cannot protect), asks (--yes in scripts), makes every endpoint SP trust the next key, rotates once, ' +
+          'pushes the new current and next key to every endpoint SP and reads them back, then runs the checks of `verify` per org ' +
+          '(with a full login when a test user is given). Manual orgs get a metadata file with the current and the next key first, ' +
+          'and the rotation waits until its upload is confirmed (`confirm-upload`), unless --accept-manual-outage. ' +
+          'Run it again after any failure: a rotation Auth0 made whose SP updates did not finish is finished, never repeated ' +
+          '(Auth0 allows 5 rotations a day). Needs read:clients, update:clients, read:signing_keys, create:signing_keys, update:signing_keys. ' +
+          'Always covers every configured org (no --only/--shard: the key is the whole tenant\'s).',
+      ),
+  )
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('--accept-manual-outage', 'rotate although a manual org has not confirmed the upload of the new file (its SSO fails until it does)')
+    .option('--test-user <email>', 'test user for a full login per org after the rotation (sso.login) [env: SSO_SETUP_TEST_USER_EMAIL]', parseNonEmpty)
+    .option('--test-password-file <file>', "the test user's password [env: SSO_SETUP_TEST_USER_PASSWORD]", parseNonEmpty)
+    .addHelpText('after', examples(['sso-setup rotate --dry-run', 'sso-setup rotate', 'sso-setup rotate --config fleet.json --yes --json']))
+    .action(async (opts: Record<string, string | boolean>) =>
+      run('rotate', async (ctx) => (await import('./commands/rotate.js')).runRotateCommand(ctx, opts)),
+    );
+
+  addSetupOptions(
+    program
       .command('destroy')
       .summary('disable SSO at the SP and delete the Auth0 application')
       .description(

@@ -36,7 +36,7 @@ export async function runVerifyCommand(ctx: Context, flags: VerifyFlags): Promis
   return verifyOrgs(ctx, fleet.orgs, options);
 }
 
-type VerifyOptions = Pick<VerifyFlags, 'now' | 'warnDays' | 'strict' | 'junit'> & { user?: { email: string; password: string } };
+export type VerifyOptions = Pick<VerifyFlags, 'now' | 'warnDays' | 'strict' | 'junit'> & { user?: { email: string; password: string } };
 
 /** Runs the checks and prints the report; shared with `init`. */
 export async function verifyWithConfig(ctx: Context, config: ResolvedConfig, flags: VerifyOptions): Promise<ExitCode> {
@@ -95,12 +95,12 @@ async function verifyOrgs(ctx: Context, orgs: ResolvedConfig[], flags: VerifyOpt
   return ok ? EXIT.ok : EXIT.failure;
 }
 
-function verifyOptions(flags: VerifyOptions, now: Date) {
+export function verifyOptions(flags: VerifyOptions, now: Date) {
   return { now, warnDays: flags.warnDays ?? 30, strict: Boolean(flags.strict), ...(flags.user ? { testUser: flags.user } : {}) };
 }
 
 /** The probe and the login of one org, on the run's HTTP client. */
-function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnector, http: FetchLike): VerifyDeps {
+export function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnector, http: FetchLike): VerifyDeps {
   // The login probe always runs once the metadata is read: load its HTML parser meanwhile.
   preloadLoginWalk();
   // The login pages are on the custom domain when one is set, like the SSO URL the metadata gives.
