@@ -11,6 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { removeDir, setFaults, tempDir, useSandbox } from '../helpers/sandbox.js';
+import { managementApi, managementToken } from '../helpers/auth0-api.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 jest.setTimeout(240_000);
@@ -204,5 +205,21 @@ describe('sso-setup rotate', () => {
     for (const o of verify.orgs.slice(0, 2)) expect(o.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).toEqual([]);
     // The unmanaged application was named, never touched.
     expect(sb.auth0.tenant.listClients().find((c) => c.client_id === unmanagedId)!.addons).toEqual({ samlp: { audience: 'urn:wiki' } });
+  });
+
+  it("Auth0's limit of 5 rotations a day: a refused rotation changes nothing and says when to try again", async () => {
+    const sb = sandbox();
+    const api = managementApi(sb.auth0, await managementToken(sb.auth0));
+    // This file rotated twice; three more use up the day's five.
+    for (let i = 0; i < 3; i++) expect((await api('POST', '/keys/signing/rotate')).status).toBe(201);
+    // Those rotations bypassed sso-setup: apply brings every endpoint SP to the new keys; then ask for a rotation.
+    expectExit(await cli(['apply', '--config', config, '--json']), 0);
+    const before = { kid: currentKid(), count: keys().length };
+    const refused = await cli(['rotate', '--config', config, '--yes', '--accept-manual-outage', '--json']);
+    expectExit(refused, 1);
+    const err = parse<{ error: { code: string; hint: string } }>(refused).error;
+    expect(err.code).toBe('ROTATE_RATE_LIMITED');
+    expect(err.hint).toContain('Nothing was rotated');
+    expect([currentKid(), keys().length]).toEqual([before.kid, before.count]);
   });
 });

@@ -140,3 +140,23 @@ test('rotating needs both create:signing_keys and update:signing_keys', async ()
     emu.tenant.setManagementScopes(scopes);
   }
 });
+
+test('rotation is limited to 5 a day (burst 5, as on every Auth0 plan): the sixth answers 429 and rotates nothing', async () => {
+  // Earlier tests in this file rotated too; every key made by a rotation is still listed (at most one is revoked).
+  let refused: Awaited<ReturnType<Api>> | undefined;
+  for (let i = 0; i < 6 && !refused; i++) {
+    const res = await api('POST', '/keys/signing/rotate');
+    if (res.status === 429) refused = res;
+    else expect(res.status).toBe(201);
+  }
+  expect(refused).toBeDefined();
+  const listed = await keys();
+  expect(listed).toHaveLength(2 + 5);
+  expect(refused!.json).toMatchObject({ statusCode: 429, error: 'Too Many Requests', errorCode: 'too_many_requests' });
+  expect(refused!.headers.get('x-ratelimit-remaining')).toBe('0');
+  // One rotation comes back after 86400 / 5 s.
+  const reset = Number(refused!.headers.get('x-ratelimit-reset'));
+  expect(reset * 1000 - Date.now()).toBeGreaterThan(17_000_000);
+  expect(await api('POST', '/keys/signing/rotate')).toMatchObject({ status: 429 });
+  expect(await keys()).toEqual(listed);
+});
