@@ -64,7 +64,7 @@ describe('sso-setup help [command]', () => {
     const r = await spawnCli(['help', 'aply']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe("error: unknown command 'aply'\nCommands of 'sso-setup': init, apply, confirm-upload, verify, destroy, demo, sandbox, metadata; e.g. 'sso-setup help apply'.\n");
+    expect(r.stderr).toBe("error: unknown command 'aply'\nCommands of 'sso-setup': init, apply, confirm-upload, verify, rotate, destroy, demo, sandbox, metadata; e.g. 'sso-setup help apply'.\n");
     const sub = await runCli(['help', 'metadata', 'chek']);
     expect(sub.exitCode).toBe(2);
     expect(sub.stderr).toContain("Commands of 'sso-setup metadata': check; e.g. 'sso-setup help metadata check'.");
