@@ -222,4 +222,16 @@ describe('sso-setup rotate', () => {
     expect(err.hint).toContain('Nothing was rotated');
     expect([currentKid(), keys().length]).toEqual([before.kid, before.count]);
   });
+
+  it('a token without the rotation scopes is refused before anything changes, naming them', async () => {
+    const sb = sandbox();
+    const before = { keys: JSON.stringify(keys()), file: readFileSync(manualFile(), 'utf8') };
+    sb.auth0.tenant.setManagementScopes(['read:clients', 'update:clients', 'read:signing_keys']);
+    const r = await cli(['rotate', '--config', config, '--yes', '--accept-manual-outage', '--json']);
+    expectExit(r, 1);
+    const err = parse<{ error: { code: string; message: string } }>(r).error;
+    expect(err.code).toBe('AUTH0_MISSING_SCOPE');
+    expect(err.message).toContain('create:signing_keys, update:signing_keys');
+    expect({ keys: JSON.stringify(keys()), file: readFileSync(manualFile(), 'utf8') }).toEqual(before);
+  });
 });
