@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { executeRotation, readRotation, type ManualHandOver, type RotateDeps } from '../../core/rotate.js';
-import { oneAtATime } from '../../core/fleet.js';
 import { verifySetup } from '../../core/verify.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -54,7 +53,8 @@ export async function runRotateCommand(ctx: Context, flags: RotateFlags): Promis
     sp: (config) => sps.get(config.amplitude.orgId)!,
     files: createFileStore(ctx.cwd, ctx.secrets),
     progress: (config?: ResolvedConfig) => (config && several ? orgProgress(progress, config.amplitude.orgId) : progress),
-    checkMetadata: oneAtATime(loadChecker),
+    // The XML Schema step batches concurrent documents itself (src/saml/schema.ts): no queue here.
+    checkMetadata: loadChecker,
     now: ctx.now,
     runId: randomBytes(8).toString('hex'),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
