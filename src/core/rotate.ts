@@ -431,7 +431,6 @@ async function handOverRotationFile(config: ResolvedConfig, o: OrgRotationPlan, 
   const steps = [
     ...amplitudeUploadSteps(config.amplitude.baseUrl, o.target),
     `Record that you did: ${confirmUploadCommand(ring.next.sha256)} --only ${o.orgId}`,
-    'Then run `sso-setup rotate` again.',
   ];
   if (o.before === 'ready') return { orgId: o.orgId, file: o.target, certificate: ring.next.sha256, confirmed: true, steps: [] };
   const step = progress.start(`Saving the metadata with the current and the next key to ${o.target}`);

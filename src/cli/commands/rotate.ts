@@ -98,7 +98,7 @@ export async function runRotateCommand(ctx: Context, flags: RotateFlags): Promis
       const lines: string[] = [];
       for (const h of handOvers.filter((x) => !x.confirmed)) {
         lines.push('', `Left to you for org ${h.orgId}, in Amplitude, before the rotation:`);
-        h.steps.forEach((x, i) => lines.push(`  ${i + 1}. ${x}`));
+        [...h.steps, 'Then run `sso-setup rotate` again.'].forEach((x, i) => lines.push(`  ${i + 1}. ${x}`));
       }
       ctx.io.stderr.write(`${lines.join('\n')}\n\n`);
     }
