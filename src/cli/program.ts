@@ -75,7 +75,8 @@ export function registerCommands(program: Command, run: CommandRunner): void {
           "`verify` warns on sp.trust (handed over, upload not confirmed), unless a test user's login proves it. " +
           '--fingerprint names the certificate you uploaded (printed by `apply`; `apply --json`: sp.upload.certificate). ' +
           'It is refused (exit 1, nothing recorded) unless it is the certificate last handed over and the IdP still ' +
-          'signs with it. A later hand-over (after a signing-key rotation) drops the confirmation. With amplitude.orgs, name the org with --only.',
+          'signs with it (or, for the file `sso-setup rotate` saves before a rotation, it is the next key). A later hand-over ' +
+          '(after a signing-key rotation) drops the confirmation. With amplitude.orgs, name the org with --only.',
       ),
     'one',
   )
@@ -350,6 +351,8 @@ sp.trust with manual delivery (nothing can read Amplitude's settings):
         upload was confirmed but Amplitude refused this run's login; or no hand-over is recorded
   fail  the IdP signs with another certificate than the one last handed over (a key rotation):
         run apply, upload the new file, confirm it
+  A file saved by \`sso-setup rotate\` (current and next key): pass once its upload is confirmed,
+  warn until then.
 `;
 
 /** Several orgs in one config (README "Many orgs"). */
