@@ -228,6 +228,34 @@ describe('sso-setup rotate', () => {
     expect([currentKid(), keys().length, out.keyCount]).toEqual([before.next, before.count + 1, before.count + 1]);
   });
 
+  it("an SP that cannot be given the next key stops the rotation before Auth0 rotates: SSO keeps working, and a re-run of apply repairs the SP", async () => {
+    const sb = sandbox();
+    const org = orgs()[0]!;
+    const headers = { authorization: `Bearer ${org.ssoToken}`, 'content-type': 'application/json' };
+    // The SP trusts the current key only (someone re-uploaded the metadata by hand: no next key).
+    const stored = (await (await fetch(org.ssoEndpoint, { headers })).json()) as { metadataXml: string };
+    expect((await fetch(org.ssoEndpoint, { method: 'PUT', headers, body: JSON.stringify({ identityProvider: 'auth0', metadataXml: stored.metadataXml }) })).status).toBe(200);
+    const before = { kid: currentKid(), count: keys().length };
+    await setFaults(org.baseUrl, sb.adminToken, '5xx=1000,method=PUT');
+    let refused: CliResult;
+    try {
+      refused = await cli(['rotate', '--config', config, '--yes', '--accept-manual-outage', '--json']);
+    } finally {
+      await setFaults(org.baseUrl, sb.adminToken, '');
+    }
+    expectExit(refused, 1);
+    const err = parse<{ error: { code: string; message: string } }>(refused).error;
+    expect(err.code).toBe('ROTATE_PRETRUST_FAILED');
+    expect(err.message).toContain(org.orgId);
+    expect(err.message).toContain('nothing was rotated, SSO works as before');
+    expect([currentKid(), keys().length]).toEqual([before.kid, before.count]);
+    const verify = parse<VerifyJson>(await cli(['verify', '--config', config, '--only', org.orgId, '--json']));
+    expect(verify.orgs[0]!.checks.find((c) => c.id === 'sp.trust')!.status).toBe('pass');
+    expectExit(await cli(['apply', '--config', config, '--only', org.orgId, '--json']), 0);
+    const trusted = (await (await fetch(org.ssoEndpoint, { headers })).json()) as { certificates: { sha256: string }[] };
+    expect(trusted.certificates.map((c) => c.sha256)).toContain(sha256(nextKey().cert));
+  });
+
   it("Auth0's limit of 5 rotations a day: a refused rotation changes nothing and says when to try again", async () => {
     const sb = sandbox();
     const api = managementApi(sb.auth0, await managementToken(sb.auth0));
