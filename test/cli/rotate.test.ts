@@ -78,7 +78,7 @@ interface VerifyJson {
 describe('sso-setup rotate', () => {
   let unmanagedId: string;
 
-  it('--dry-run prints the plan, names the SAML applications it does not manage, and changes nothing', async () => {
+  it('refuses before any apply; --dry-run prints the plan, names the SAML applications it does not manage, and changes nothing', async () => {
     const sb = sandbox();
     const [a, b, c] = orgs();
     config = join(cwd, 'sso-setup.json');
@@ -94,6 +94,16 @@ describe('sso-setup rotate', () => {
         },
       }),
     );
+    // Before any apply: nothing to rotate for, refused before anything changes.
+    const keysBefore = JSON.stringify(keys());
+    const early = await cli(['rotate', '--config', config, '--yes', '--json']);
+    expectExit(early, 1);
+    const notSetUp = parse<{ error: { code: string; message: string; hint: string } }>(early).error;
+    expect(notSetUp.code).toBe('ROTATE_NOT_SET_UP');
+    expect(notSetUp.message).toContain(a!.orgId);
+    expect(notSetUp.hint).toContain('sso-setup apply');
+    expect(JSON.stringify(keys())).toBe(keysBefore);
+
     expectExit(await cli(['apply', '--config', config, '--json']), 0);
     // Another SAML application on the tenant, made by hand: it shares the key, and sso-setup cannot update its SP.
     unmanagedId = sb.auth0.tenant.createClient({ name: 'Legacy wiki (SAML)', app_type: 'regular_web', addons: { samlp: { audience: 'urn:wiki' } } });
