@@ -5,15 +5,12 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { EXIT, SsoError } from '../errors.js';
-import { EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
-import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { capitalised } from '../text.js';
-import { manualUploadSteps } from '../sp/amplitude/manual.js';
 import { connectionDrift, enableConnectionHint, missingConnections, names, noConnectionMessage, planConnections } from './connections.js';
 import { configFingerprint, formatOrigin, judgeMarked, ORIGIN_KEY, originOf, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp, planSp, type DesiredClient, type FieldChange, type MetadataSummary } from './plan.js';
-import type { Auth0Client, ClientWrite, EndpointSp, FileStore, IdpAdmin, IdpConnection, ManualSp, Progress, SpConnector, SpTrust } from './ports.js';
+import type { Auth0Client, ClientWrite, EndpointSp, FileStore, IdpAdmin, IdpConnection, IdpRules, ManualSp, Progress, SpConnector, SpProfile, SpTrust } from './ports.js';
 import { describeUpload, uploadRecord, type UploadRecord } from './upload.js';
 
 /** The parts of the metadata checker's report that apply and verify read. */
@@ -46,6 +43,7 @@ export function checkTenantMetadata(
   check: MetadataChecker,
   bytes: Uint8Array,
   config: ResolvedConfig,
+  spProfile: SpProfile,
   now: Date,
   warnDays: number,
 ): Promise<MetadataVerdict> {
@@ -57,14 +55,16 @@ export function checkTenantMetadata(
     expectEntityId: `urn:${config.auth0.samlDomain}`,
     expectHost: new URL(config.auth0.samlBaseUrl).hostname,
     schema: true,
-    requireNameIdFormat: EMAIL_ADDRESS_FORMAT,
+    requireNameIdFormat: spProfile.nameIdFormat,
     loopbackHttp: config.auth0.samlBaseUrl.startsWith('http:') ? 'accept' : 'error',
   });
 }
 
 export interface ApplyDeps {
   idp: IdpAdmin;
+  idpRules: IdpRules;
   sp: SpConnector;
+  spProfile: SpProfile;
   files: FileStore;
   progress: Progress;
   checkMetadata: MetadataChecker;
@@ -175,18 +175,18 @@ async function run(
   record: (s: StepRecord) => void,
   steps: StepRecord[],
 ): Promise<ApplyResult> {
-  const { idp, sp, progress } = deps;
-  const desired = desiredClient(config);
+  const { idp, idpRules, sp, progress } = deps;
+  const desired = desiredClient(config, idpRules, deps.spProfile);
 
   // 1. Token (and the scopes it carries); the SP endpoint needs no Auth0 token, so it is read meanwhile.
   const spRead = sp.delivery === 'endpoint' ? sp.readTrust(undefined) : Promise.resolve(undefined);
   record({ id: 'idp.token', title: 'Get a Management API token', status: 'planned', automated: true });
   let step = progress.start(`Getting a Management API token from ${config.auth0.domain}`);
   const session = await withStep(step, () => allOrFirstError([idp.connect(), spRead.catch(() => undefined)] as const)).then(([s]) => s);
-  requireScopes(session.scopes, [SCOPES.readClients], 'read applications');
+  requireScopes(idpRules, session.scopes, [idpRules.scopes.readClients], 'read applications');
   const configured = config.application.connections;
   if (configured) {
-    requireScopes(session.scopes, opts.dryRun ? [SCOPES.readConnections] : [SCOPES.readConnections, SCOPES.updateConnections], 'enable the application on its connections');
+    requireScopes(idpRules, session.scopes, opts.dryRun ? [idpRules.scopes.readConnections] : [idpRules.scopes.readConnections, idpRules.scopes.updateConnections], 'enable the application on its connections');
   }
   step.done(`Management API token from ${config.auth0.domain}`);
   record({ id: 'idp.token', title: 'Get a Management API token', status: 'done', automated: true });
@@ -199,13 +199,13 @@ async function run(
   // download. Unconfigured, an existing application's are not read (verify's idp.connections
   // watches them): a run over many orgs pays no request per org for them.
   const keptId = configured ? marked.then((m) => rankMarked(m)[0]?.client_id) : Promise.resolve(undefined);
-  const keptConnections = settledOutcome(keptId.then((id) => (id ? applicationConnections(idp, id, session.scopes, true, progress) : undefined)));
+  const keptConnections = settledOutcome(keptId.then((id) => (id ? applicationConnections(idp, id, session.scopes, idpRules, true, progress) : undefined)));
   const [matches, firstTrust, nextKey, tenantConnections] = await withStep(step, () =>
     allOrFirstError([
       marked,
       spRead,
       // Endpoint: pushed as an additional certificate. Manual: tells a rotation's hand-over (./rotate.ts) from an outdated one.
-      nextSigningCertificate(idp, session.scopes, progress, sp.delivery),
+      nextSigningCertificate(idp, session.scopes, idpRules, progress, sp.delivery),
       configured ? idp.listConnections() : Promise.resolve(undefined),
     ] as const),
   );
@@ -324,7 +324,7 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     const { body, changes } = idpPlan;
     const title = `Create Auth0 application "${desired.name}"`;
     record({ id: 'idp.client', title, status: 'planned', automated: true });
-    requireScopes(run.scopes, [SCOPES.createClients], 'create the application');
+    requireScopes(deps.idpRules, run.scopes, [deps.idpRules.scopes.createClients], 'create the application');
     const step = progress.start(`Creating Auth0 application "${desired.name}" with the SAML2 addon`);
     const created = await withStep(step, () => createOwnApplication(run, body));
     if (created) step.done(`Created Auth0 application "${created.name}" (${created.client_id}) with the SAML2 addon`);
@@ -333,7 +333,7 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     // connections (what the tenant enabled it on: used when it is the one to keep, as it is unless
     // another run created one at the same time).
     if (created) {
-      run.knownConnections = { of: created.client_id, read: settledOutcome(applicationConnections(idp, created.client_id, run.scopes, Boolean(config.application.connections), progress)) };
+      run.knownConnections = { of: created.client_id, read: settledOutcome(applicationConnections(idp, created.client_id, run.scopes, deps.idpRules, Boolean(config.application.connections), progress)) };
     }
     const [settled, bytes] = await allOrFirstError([
       settleAfterCreate(run, created),
@@ -362,7 +362,7 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     } else {
       const update = idpPlan;
       record({ id: 'idp.client', title, status: 'planned', automated: true });
-      requireScopes(run.scopes, [SCOPES.updateClients], 'update the application');
+      requireScopes(deps.idpRules, run.scopes, [deps.idpRules.scopes.updateClients], 'update the application');
       const step = progress.start(`Updating ${update.changes.map((c) => c.field).join(', ')}`);
       client = await withStep(step, () => deps.idp.updateClient(update.clientId, update.patch));
       run.wrote = true;
@@ -389,7 +389,7 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
     const url = idp.metadataUrl(clientId);
     const step = progress.start(`Downloading and checking ${url}`);
     const bytes = prefetched?.clientId === clientId ? prefetched.bytes : await withStep(step, () => idp.downloadMetadata(clientId));
-    const verdict = await withStep(step, () => checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30));
+    const verdict = await withStep(step, () => checkTenantMetadata(deps.checkMetadata, bytes, config, deps.spProfile, deps.now(), 30));
     if (!verdict.valid) {
       step.fail();
       throw new SsoError(
@@ -488,7 +488,7 @@ async function handOver(
       return;
     }
     record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, ...(after && after.certificate === current ? { detail: describeUpload(after) } : {}) });
-    result.manualSteps = manualUploadSteps(config.amplitude.baseUrl, path, current);
+    result.manualSteps = deps.spProfile.manualSteps(config.amplitude.baseUrl, path, current);
   };
 
   if (run.nextKey && upload?.certificate === run.nextKey.sha256) {
@@ -499,7 +499,7 @@ async function handOver(
       record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'unchanged', automated: false, detail: describeUpload(upload) });
     } else {
       record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, detail: describeUpload(upload) });
-      result.manualSteps = manualUploadSteps(config.amplitude.baseUrl, path, upload.certificate);
+      result.manualSteps = deps.spProfile.manualSteps(config.amplitude.baseUrl, path, upload.certificate);
     }
     if (result.metadata) result.metadata.file = path;
     return;
@@ -528,7 +528,7 @@ async function handOver(
   const cert = summary.certificates[0]!;
   if (upload?.certificate !== cert) {
     // A new hand-over: recorded as such, and any confirmation of an earlier certificate is dropped.
-    requireScopes(scopes, [SCOPES.updateClients], 'record the handed-over certificate');
+    requireScopes(deps.idpRules, scopes, [deps.idpRules.scopes.updateClients], 'record the handed-over certificate');
     const at = deps.now();
     await withStep(step, () => deps.idp.updateClient(client.client_id, { client_metadata: sp.handOverRecord(cert, at) }));
     upload = { status: 'handed-over', certificate: cert, handedOverAt: at.toISOString() };
@@ -548,9 +548,9 @@ const CONNECTIONS_TITLE = 'Enable the application on its connections';
  * failure fails the run; otherwise they only feed a warning, and a missing scope or a failure costs
  * just that warning.
  */
-async function applicationConnections(idp: IdpAdmin, clientId: string, scopes: string[], managed: boolean, progress: Progress): Promise<IdpConnection[] | undefined> {
+async function applicationConnections(idp: IdpAdmin, clientId: string, scopes: string[], idpRules: IdpRules, managed: boolean, progress: Progress): Promise<IdpConnection[] | undefined> {
   if (managed) return idp.connectionsOf(clientId);
-  if (scopes.length && !scopes.includes(SCOPES.readConnections)) return undefined;
+  if (scopes.length && !scopes.includes(idpRules.scopes.readConnections)) return undefined;
   try {
     return await idp.connectionsOf(clientId);
   } catch (error) {
@@ -584,7 +584,7 @@ async function convergeConnections(run: RunState, result: ApplyResult, client: A
     return;
   }
   // Another application to keep than the one read early (an overlapping run's): read it now.
-  const enabled = known ?? (client ? await applicationConnections(idp, client.client_id, scopes, true, progress) : undefined);
+  const enabled = known ?? (client ? await applicationConnections(idp, client.client_id, scopes, deps.idpRules, true, progress) : undefined);
   const tenant = run.tenantConnections!;
   const plan = planConnections(configured, tenant, client ? enabled! : undefined);
   const after = names(tenant.filter((c) => configured.includes(c.name)));
@@ -712,11 +712,11 @@ async function settle(run: RunState, keep: Auth0Client | undefined, extras: Auth
 /** Deletes an application this run created (it lost to an earlier one). */
 async function deleteOwn(run: RunState, client: Auth0Client): Promise<void> {
   const { deps, scopes } = run;
-  if (scopes.length && !scopes.includes(SCOPES.deleteClients)) {
+  if (scopes.length && !scopes.includes(deps.idpRules.scopes.deleteClients)) {
     deps.progress.warn(
-      `"${client.name}" (${client.client_id}), made by this run, duplicates an application another run made first, and this token lacks ${SCOPES.deleteClients} to delete it; the next run with that scope removes it, or delete it in the Auth0 dashboard.`,
+      `"${client.name}" (${client.client_id}), made by this run, duplicates an application another run made first, and this token lacks ${deps.idpRules.scopes.deleteClients} to delete it; the next run with that scope removes it, or delete it in the Auth0 dashboard.`,
     );
-    run.record({ id: 'idp.duplicates', title: `Delete the duplicate application ${client.client_id}`, status: 'manual', automated: false, detail: `needs ${SCOPES.deleteClients}, or delete it in the Auth0 dashboard` });
+    run.record({ id: 'idp.duplicates', title: `Delete the duplicate application ${client.client_id}`, status: 'manual', automated: false, detail: `needs ${deps.idpRules.scopes.deleteClients}, or delete it in the Auth0 dashboard` });
     run.undeletable.push(client.client_id);
     return;
   }
@@ -741,11 +741,11 @@ async function removeRaceDuplicates(run: RunState, winner: Auth0Client, duplicat
     record({ id: 'idp.duplicates', title, status: 'planned', automated: true, detail: list });
     return;
   }
-  if (scopes.length && !scopes.includes(SCOPES.deleteClients)) {
+  if (scopes.length && !scopes.includes(deps.idpRules.scopes.deleteClients)) {
     deps.progress.warn(
-      `Overlapping runs left duplicates of "${winner.name}" (${winner.client_id}): ${list}; this token lacks ${SCOPES.deleteClients} to delete them. Going on with ${winner.client_id}.`,
+      `Overlapping runs left duplicates of "${winner.name}" (${winner.client_id}): ${list}; this token lacks ${deps.idpRules.scopes.deleteClients} to delete them. Going on with ${winner.client_id}.`,
     );
-    record({ id: 'idp.duplicates', title, status: 'manual', automated: false, detail: `needs ${SCOPES.deleteClients}, or delete ${list} in the Auth0 dashboard` });
+    record({ id: 'idp.duplicates', title, status: 'manual', automated: false, detail: `needs ${deps.idpRules.scopes.deleteClients}, or delete ${list} in the Auth0 dashboard` });
     return;
   }
   record({ id: 'idp.duplicates', title, status: 'planned', automated: true, detail: list });
@@ -764,10 +764,16 @@ async function removeRaceDuplicates(run: RunState, winner: Auth0Client, duplicat
  * Auth0's queued next signing certificate, for the SP to trust ahead of a rotation. Optional: without
  * the read:signing_keys scope (or on any error) the run goes on without it.
  */
-async function nextSigningCertificate(idp: IdpAdmin, scopes: string[], progress: Progress, delivery: 'endpoint' | 'manual'): Promise<{ sha256: string; pem: string } | undefined> {
-  if (scopes.length && !scopes.includes(SCOPES.readSigningKeys)) {
+async function nextSigningCertificate(
+  idp: IdpAdmin,
+  scopes: string[],
+  idpRules: IdpRules,
+  progress: Progress,
+  delivery: 'endpoint' | 'manual',
+): Promise<{ sha256: string; pem: string } | undefined> {
+  if (scopes.length && !scopes.includes(idpRules.scopes.readSigningKeys)) {
     if (delivery === 'manual') return undefined;
-    progress.info(`Without ${SCOPES.readSigningKeys}, the SP cannot be told about Auth0's next signing key ahead of a rotation.`);
+    progress.info(`Without ${idpRules.scopes.readSigningKeys}, the SP cannot be told about Auth0's next signing key ahead of a rotation.`);
     return undefined;
   }
   try {
@@ -826,12 +832,12 @@ async function withStep<T>(step: { fail(text?: string): void }, fn: () => Promis
 }
 
 /** Fails before changing anything when the token lacks a scope (an empty list means the IdP did not say). */
-export function requireScopes(granted: string[], needed: string[], what: string): void {
+export function requireScopes(idpRules: IdpRules, granted: string[], needed: string[], what: string): void {
   if (granted.length === 0) return;
   const missing = needed.filter((s) => !granted.includes(s));
   if (missing.length) {
     throw new SsoError('AUTH0_MISSING_SCOPE', `the Management API token lacks ${missing.join(', ')} (needed to ${what})`, {
-      hint: grantHint(missing),
+      hint: idpRules.grantHint(missing),
       exit: EXIT.failure,
       details: { missingScopes: missing },
     });

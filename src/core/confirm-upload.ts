@@ -4,17 +4,18 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
-import { SCOPES } from '../idp/auth0/scopes.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { checkTenantMetadata, duplicateApplications, requireScopes, shortFingerprint, type MetadataChecker } from './apply.js';
 import { judgeMarked } from './overlapping-runs.js';
 import { desiredClient } from './plan.js';
-import type { IdpAdmin, ManualSp } from './ports.js';
+import type { IdpAdmin, IdpRules, ManualSp, SpProfile } from './ports.js';
 import { day, uploadRecord, type UploadRecord } from './upload.js';
 
 export interface ConfirmDeps {
   idp: IdpAdmin;
+  idpRules: IdpRules;
   sp: ManualSp;
+  spProfile: SpProfile;
   checkMetadata: MetadataChecker;
   now: () => Date;
 }
@@ -32,10 +33,10 @@ export interface ConfirmResult {
  * with now, so a confirmation can never cover a file nobody was given, nor an outdated one.
  */
 export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, fingerprint: string): Promise<ConfirmResult> {
-  const { idp, sp } = deps;
-  const desired = desiredClient(config);
+  const { idp, idpRules, sp } = deps;
+  const desired = desiredClient(config, idpRules, deps.spProfile);
   const session = await idp.connect();
-  requireScopes(session.scopes, [SCOPES.readClients, SCOPES.updateClients], 'record the confirmation');
+  requireScopes(idpRules, session.scopes, [idpRules.scopes.readClients, idpRules.scopes.updateClients], 'record the confirmation');
 
   const marked = judgeMarked(await idp.findClientsByMarker(desired.marker.key, desired.marker.value));
   if (marked.kind === 'ambiguous') throw duplicateApplications(desired.marker, marked.clients, marked.reason);
@@ -57,7 +58,7 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
 
   // The IdP may have rotated since the hand-over: then the uploaded file is already out of date.
   const bytes = await idp.downloadMetadata(client.client_id);
-  const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30);
+  const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, deps.spProfile, deps.now(), 30);
   const url = idp.metadataUrl(client.client_id);
   if (!verdict.valid) {
     throw new SsoError('IDP_METADATA_INVALID', `the IdP metadata at ${url} failed the checks: ${verdict.errors.map((e) => e.code).join(', ')}`, {
@@ -66,7 +67,7 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
     });
   }
   const current = verdict.certificates[0]?.sha256;
-  if (current !== record.certificate && !(await isNextKey(idp, session.scopes, record.certificate))) {
+  if (current !== record.certificate && !(await isNextKey(idp, session.scopes, idpRules, record.certificate))) {
     throw new SsoError('UPLOAD_HANDOVER_OUTDATED', `certificate ${handedOver} is no longer the one the IdP signs with (now ${shortFingerprint(current)}): the file is out of date`, {
       hint: 'Run `sso-setup apply` to save the current metadata, upload that file in Amplitude, then confirm the certificate it prints; nothing was recorded.',
       details: { given: fingerprint, handedOver: record.certificate, idpCertificate: current },
@@ -83,8 +84,8 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
  * Whether `certificate` is the tenant's queued next key: then the hand-over was `sso-setup rotate`'s
  * file, which holds the current key too, and confirming it is what lets the rotation start.
  */
-async function isNextKey(idp: IdpAdmin, scopes: string[], certificate: string): Promise<boolean> {
-  if (scopes.length && !scopes.includes(SCOPES.readSigningKeys)) return false;
+async function isNextKey(idp: IdpAdmin, scopes: string[], idpRules: IdpRules, certificate: string): Promise<boolean> {
+  if (scopes.length && !scopes.includes(idpRules.scopes.readSigningKeys)) return false;
   const next = (await idp.signingKeys()).find((k) => k.next && !k.revoked);
   if (!next) return false;
   const parsed = parseTrustedCertificate(next.cert);

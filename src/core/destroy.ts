@@ -5,11 +5,9 @@
  * Safe to repeat: every step is idempotent.
  */
 import type { ResolvedConfig } from '../config/types.js';
-import { MARKER_KEY, markerValue } from '../idp/auth0/saml-addon.js';
-import { SCOPES } from '../idp/auth0/scopes.js';
 import { SsoError } from '../errors.js';
 import { requireScopes } from './apply.js';
-import type { Auth0Client, EndpointSp, IdpAdmin, Progress, SpConnector } from './ports.js';
+import type { Auth0Client, EndpointSp, IdpAdmin, IdpRules, Progress, SpConnector, SpProfile } from './ports.js';
 
 export interface DestroyTargets {
   clients: Auth0Client[];
@@ -22,15 +20,23 @@ export interface DestroyResult {
   manualSteps?: string[];
 }
 
-export async function findDestroyTargets(config: ResolvedConfig, idp: IdpAdmin): Promise<DestroyTargets> {
+/** The IdP and what the core needs to know of the IdP and the SP to find the managed application. */
+export interface DestroyLookup {
+  idp: IdpAdmin;
+  idpRules: IdpRules;
+  spProfile: SpProfile;
+}
+
+export async function findDestroyTargets(config: ResolvedConfig, deps: DestroyLookup): Promise<DestroyTargets> {
+  const { idp, idpRules } = deps;
   const session = await idp.connect();
-  requireScopes(session.scopes, [SCOPES.readClients, SCOPES.deleteClients], 'find and delete the application');
-  return { clients: await idp.findClientsByMarker(MARKER_KEY, markerValue(config.amplitude)) };
+  requireScopes(idpRules, session.scopes, [idpRules.scopes.readClients, idpRules.scopes.deleteClients], 'find and delete the application');
+  return { clients: await idp.findClientsByMarker(idpRules.markerKey, deps.spProfile.markerValue(config.amplitude.orgId)) };
 }
 
 export async function destroySetup(
   config: ResolvedConfig,
-  deps: { idp: IdpAdmin; sp: SpConnector; progress: Progress },
+  deps: DestroyLookup & { sp: SpConnector; progress: Progress },
   targets: DestroyTargets,
 ): Promise<DestroyResult> {
   const result: DestroyResult = {
@@ -61,12 +67,13 @@ export async function destroySetup(
   }
   // An apply running meanwhile may have created one after the listing (and pushed it to the SP):
   // then this destroy is not complete, and says so rather than report success.
-  const marker = markerValue(config.amplitude);
-  const created = (await deps.idp.findClientsByMarker(MARKER_KEY, marker)).filter((c) => !targets.clients.some((t) => t.client_id === c.client_id));
+  const markerKey = deps.idpRules.markerKey;
+  const marker = deps.spProfile.markerValue(config.amplitude.orgId);
+  const created = (await deps.idp.findClientsByMarker(markerKey, marker)).filter((c) => !targets.clients.some((t) => t.client_id === c.client_id));
   if (created.length) {
     throw new SsoError(
       'DESTROY_INCOMPLETE',
-      `while destroy ran, ${created.map((c) => `"${c.name}" (${c.client_id})`).join(', ')} was created with the marker ${MARKER_KEY}=${marker} (an overlapping apply?)`,
+      `while destroy ran, ${created.map((c) => `"${c.name}" (${c.client_id})`).join(', ')} was created with the marker ${markerKey}=${marker} (an overlapping apply?)`,
       { hint: 'Stop the job that runs apply, then run destroy again.', details: { deleted: result.idp.deleted, created: created.map((c) => c.client_id) } },
     );
   }

@@ -4,8 +4,7 @@
  * before asking to confirm. Pure functions only.
  */
 import type { ResolvedConfig } from '../config/types.js';
-import { MARKER_KEY, markerValue, samlAddon, type SamlAddon } from '../idp/auth0/saml-addon.js';
-import type { Auth0Client, ClientWrite, SpTrust } from './ports.js';
+import type { Auth0Client, ClientWrite, IdpRules, SamlAddon, SpProfile, SpTrust } from './ports.js';
 
 export interface DesiredClient {
   name: string;
@@ -15,14 +14,14 @@ export interface DesiredClient {
   marker: { key: string; value: string };
 }
 
-export function desiredClient(config: ResolvedConfig): DesiredClient {
+export function desiredClient(config: ResolvedConfig, idpRules: IdpRules, spProfile: SpProfile): DesiredClient {
   return {
     name: config.application.name,
     // "Regular Web Application": what Auth0's dashboard and SAML guides use for a SAML SP.
     appType: 'regular_web',
     callbacks: config.saml.callbacks,
-    samlp: samlAddon(config.saml),
-    marker: { key: MARKER_KEY, value: markerValue(config.amplitude) },
+    samlp: idpRules.samlAddon(config.saml),
+    marker: { key: idpRules.markerKey, value: spProfile.markerValue(config.amplitude.orgId) },
   };
 }
 

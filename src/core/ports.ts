@@ -1,7 +1,55 @@
 /**
  * The small interfaces the core needs from the outside world. `src/idp/auth0` and
- * `src/sp/amplitude` implement them over HTTP; the core never imports the SDK, undici or chalk.
+ * `src/sp/amplitude` implement them (over HTTP, or as fixed rules); the CLI passes them in. The core
+ * never imports an IdP or SP adapter, the SDK, undici or chalk (test/core/layering.test.ts).
  */
+import type { SamlSettings } from '../config/types.js';
+
+/** The IdP's SAML settings sso-setup manages (the configured SAML settings without the callbacks). */
+export type SamlAddon = Omit<SamlSettings, 'callbacks'>;
+
+/** Management API scopes, by what they allow. */
+export interface IdpScopes {
+  readClients: string;
+  createClients: string;
+  updateClients: string;
+  deleteClients: string;
+  readSigningKeys: string;
+  readConnections: string;
+  updateConnections: string;
+  createSigningKeys: string;
+  updateSigningKeys: string;
+}
+
+/** The IdP's fixed rules, as far as the core needs them (Auth0: `src/idp/auth0/rules.ts`). */
+export interface IdpRules {
+  readonly scopes: IdpScopes;
+  /** How to grant missing scopes, one line. */
+  grantHint(scopes: string[]): string;
+  /** The application metadata key that marks the application sso-setup manages. */
+  readonly markerKey: string;
+  /** The claim that carries the user's email. */
+  readonly emailClaim: string;
+  /** The SAML settings as the IdP application stores them. */
+  samlAddon(settings: SamlSettings): SamlAddon;
+}
+
+/**
+ * What the core needs of the SP beyond its connector: how its org is named on the IdP application,
+ * what it requires of the assertion, and what a person does by hand (`src/sp/amplitude/profile.ts`).
+ */
+export interface SpProfile {
+  /** The marker value naming the SP org whose application it is. */
+  markerValue(orgId: string): string;
+  /** The NameID format the SP requires. */
+  readonly nameIdFormat: string;
+  /** The steps in the SP's UI that upload the metadata file. */
+  uploadSteps(baseUrl: string, metadataPath: string): string[];
+  /** The command that records a person's confirmation of the upload of `certificate`. */
+  confirmUploadCommand(certificate: string): string;
+  /** Everything left to the person after a hand-over: the upload, its confirmation, a test login, verify. */
+  manualSteps(baseUrl: string, metadataPath: string, certificate: string | undefined): string[];
+}
 
 /** An Auth0 application as the Management API returns it (only the fields sso-setup reads are typed). */
 export interface Auth0Client {

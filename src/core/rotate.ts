@@ -22,14 +22,11 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
-import { MARKER_KEY, markerValue } from '../idp/auth0/saml-addon.js';
-import { SCOPES } from '../idp/auth0/scopes.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
-import { amplitudeUploadSteps, confirmUploadCommand } from '../sp/amplitude/manual.js';
 import { applySetup, checkTenantMetadata, requireScopes, shortFingerprint, type ApplyResult, type MetadataChecker } from './apply.js';
 import { forEachOrg, shareTenant, type OrgOutcome, type SharedTenant } from './fleet.js';
 import { judgeMarked } from './overlapping-runs.js';
-import type { Auth0Client, EndpointSp, FileStore, IdpAdmin, ManualSp, Progress, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
+import type { Auth0Client, EndpointSp, FileStore, IdpAdmin, IdpRules, ManualSp, Progress, SigningKeyInfo, SpConnector, SpProfile, SpTrust } from './ports.js';
 import { uploadRecord } from './upload.js';
 import type { VerifyReport } from './verify.js';
 
@@ -112,7 +109,7 @@ export interface RotationPlan {
 const short = (k: Omit<KeyFact, 'pem'>) => ({ kid: k.kid, sha256: k.sha256 });
 
 /** Plans a rotation from what was read. Pure. */
-export function planRotation(ring: KeyRing, orgs: OrgRotationState[], clients: Auth0Client[]): RotationPlan {
+export function planRotation(ring: KeyRing, orgs: OrgRotationState[], clients: Auth0Client[], idpRules: IdpRules, spProfile: SpProfile): RotationPlan {
   const previous = new Set(ring.previous.map((k) => k.sha256));
   // An SP that still trusts a previously used key but not the next one was left behind by a rotation.
   const lagging = (t: SpTrust | undefined) => t?.kind === 'endpoint' && t.enabled && !t.certificates.includes(ring.next.sha256) && t.certificates.some((c) => previous.has(c));
@@ -132,23 +129,26 @@ export function planRotation(ring: KeyRing, orgs: OrgRotationState[], clients: A
     const before = mode === 'finish' || (upload?.certificate === ring.next.sha256 && upload.status === 'confirmed') ? 'ready' : upload?.certificate === ring.next.sha256 ? 'awaiting-confirmation' : 'hand-over';
     return { ...base, before, after: 'none' };
   });
-  const configured = new Set(orgs.map((o) => markerValue({ orgId: o.orgId })));
+  const configured = new Set(orgs.map((o) => spProfile.markerValue(o.orgId)));
+  const markerKey = idpRules.markerKey;
   const saml = clients.filter((c) => c.addons?.samlp !== undefined);
   return {
     mode,
     keys: { current: short(ring.current), next: short(ring.next), ...(ring.previous[0] ? { previous: short(ring.previous[0]) } : {}), count: ring.count },
     orgs: planned,
-    unmanaged: saml.filter((c) => !c.client_metadata?.[MARKER_KEY]).map((c) => ({ clientId: c.client_id, name: c.name })),
+    unmanaged: saml.filter((c) => !c.client_metadata?.[markerKey]).map((c) => ({ clientId: c.client_id, name: c.name })),
     otherSetups: saml
-      .filter((c) => c.client_metadata?.[MARKER_KEY] && !configured.has(c.client_metadata[MARKER_KEY]!))
-      .map((c) => ({ clientId: c.client_id, name: c.name, marker: c.client_metadata![MARKER_KEY]! })),
+      .filter((c) => c.client_metadata?.[markerKey] && !configured.has(c.client_metadata[markerKey]!))
+      .map((c) => ({ clientId: c.client_id, name: c.name, marker: c.client_metadata![markerKey]! })),
   };
 }
 
 export interface RotateDeps {
   /** The tenant, unshared: each phase shares it afresh (one token, listing and key read per phase). */
   idp: IdpAdmin;
+  idpRules: IdpRules;
   sp: (config: ResolvedConfig) => SpConnector;
+  spProfile: SpProfile;
   files: FileStore;
   progress: (config?: ResolvedConfig) => Progress;
   checkMetadata: MetadataChecker;
@@ -173,7 +173,8 @@ export async function readRotation(orgs: ResolvedConfig[], deps: RotateDeps): Pr
   const { idp, leave } = tenant.join();
   try {
     const session = await tenant.session();
-    requireScopes(session.scopes, [SCOPES.readClients, SCOPES.readSigningKeys], 'plan the rotation');
+    const { idpRules, spProfile } = deps;
+    requireScopes(idpRules, session.scopes, [idpRules.scopes.readClients, idpRules.scopes.readSigningKeys], 'plan the rotation');
     const [clients, keys, trusts] = await Promise.all([
       idp.listClients(),
       idp.signingKeys(),
@@ -183,7 +184,7 @@ export async function readRotation(orgs: ResolvedConfig[], deps: RotateDeps): Pr
     const states = await Promise.all(
       orgs.map(async (o, i): Promise<OrgRotationState> => {
         const sp = deps.sp(o);
-        const marked = judgeMarked(clients.filter((c) => c.client_metadata?.[MARKER_KEY] === markerValue(o.amplitude)));
+        const marked = judgeMarked(clients.filter((c) => c.client_metadata?.[idpRules.markerKey] === spProfile.markerValue(o.amplitude.orgId)));
         const client = marked.kind === 'one' ? marked.client : marked.kind === 'race' ? marked.winner : undefined;
         if (marked.kind === 'ambiguous') {
           throw new SsoError('AUTH0_DUPLICATE_APPLICATION', `org ${o.amplitude.orgId}: ${marked.clients.length} Auth0 applications carry its marker (${marked.reason})`, { hint: 'Run `sso-setup apply` for this org and follow its advice first; nothing was changed.' });
@@ -198,7 +199,7 @@ export async function readRotation(orgs: ResolvedConfig[], deps: RotateDeps): Pr
         };
       }),
     );
-    return { plan: planRotation(ring, states, clients), ring, scopes: session.scopes };
+    return { plan: planRotation(ring, states, clients, idpRules, spProfile), ring, scopes: session.scopes };
   } finally {
     leave();
   }
@@ -264,7 +265,8 @@ export async function executeRotation(
 
   if (plan.mode === 'rotate') {
     const manual = plan.orgs.filter((o) => o.delivery === 'manual');
-    requireScopes(scopes, [SCOPES.createSigningKeys, SCOPES.updateSigningKeys, ...(manual.some((o) => o.before !== 'ready') ? [SCOPES.updateClients] : [])], 'rotate the signing key');
+    const scope = deps.idpRules.scopes;
+    requireScopes(deps.idpRules, scopes, [scope.createSigningKeys, scope.updateSigningKeys, ...(manual.some((o) => o.before !== 'ready') ? [scope.updateClients] : [])], 'rotate the signing key');
 
     // 2. Manual orgs: the file with both keys, and its hand-over, before anything else.
     for (const o of manual) handOvers.push(await handOverRotationFile(byId.get(o.orgId)!, o, ring, deps));
@@ -363,7 +365,7 @@ async function applyEach(
     const sp = deps.sp(config) as EndpointSp;
     const result = await applySetup(
       config,
-      { idp, sp, files: deps.files, progress: deps.progress(config), checkMetadata: deps.checkMetadata, now: deps.now, runId: deps.runId, sleep: deps.sleep },
+      { idp, idpRules: deps.idpRules, sp, spProfile: deps.spProfile, files: deps.files, progress: deps.progress(config), checkMetadata: deps.checkMetadata, now: deps.now, runId: deps.runId, sleep: deps.sleep },
       { dryRun: false },
     );
     const served = result.metadata?.certificates[0]?.sha256;
@@ -429,14 +431,14 @@ async function handOverRotationFile(config: ResolvedConfig, o: OrgRotationPlan, 
   const sp = deps.sp(config) as ManualSp;
   const progress = deps.progress(config);
   const steps = [
-    ...amplitudeUploadSteps(config.amplitude.baseUrl, o.target),
-    `Record that you did: ${confirmUploadCommand(ring.next.sha256)} --only ${o.orgId}`,
+    ...deps.spProfile.uploadSteps(config.amplitude.baseUrl, o.target),
+    `Record that you did: ${deps.spProfile.confirmUploadCommand(ring.next.sha256)} --only ${o.orgId}`,
   ];
   if (o.before === 'ready') return { orgId: o.orgId, file: o.target, certificate: ring.next.sha256, confirmed: true, steps: [] };
   const step = progress.start(`Saving the metadata with the current and the next key to ${o.target}`);
   try {
     const bytes = await deps.idp.downloadMetadata(o.clientId!);
-    const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, deps.now(), 30);
+    const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, deps.spProfile, deps.now(), 30);
     if (!verdict.valid || verdict.certificates[0]?.sha256 !== ring.current.sha256) {
       throw new SsoError('IDP_METADATA_INVALID', `the IdP metadata for org ${o.orgId} ${verdict.valid ? 'does not carry the current key' : `failed the checks: ${verdict.errors.map((e) => e.code).join(', ')}`}`, {
         hint: `Nothing was rotated. Inspect it with: sso-setup metadata check ${deps.idp.metadataUrl(o.clientId!)}`,
@@ -444,7 +446,7 @@ async function handOverRotationFile(config: ResolvedConfig, o: OrgRotationPlan, 
     }
     const { withAdditionalSigningCertificate } = await import('../saml/rotation-metadata.js');
     const xml = withAdditionalSigningCertificate(new TextDecoder().decode(bytes), ring.next.pem);
-    const both = await checkTenantMetadata(deps.checkMetadata, new TextEncoder().encode(xml), config, deps.now(), 30);
+    const both = await checkTenantMetadata(deps.checkMetadata, new TextEncoder().encode(xml), config, deps.spProfile, deps.now(), 30);
     const shas = both.certificates.map((c) => c.sha256);
     if (!both.valid || !shas.includes(ring.current.sha256) || !shas.includes(ring.next.sha256)) {
       throw new SsoError('UNEXPECTED', `the rotation metadata for org ${o.orgId} did not pass the checks (${both.errors.map((e) => e.code).join(', ')})`, { hint: 'A bug in sso-setup; nothing was rotated. Run with --verbose.' });

@@ -6,15 +6,13 @@
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
-import { EMAIL_ADDRESS_FORMAT, EMAIL_CLAIM } from '../idp/auth0/saml-addon.js';
-import { grantHint, SCOPES } from '../idp/auth0/scopes.js';
 import type { WebLoginResult } from '../login/web-login.js';
 import { parseTrustedCertificate } from '../saml/certificate.js';
 import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from './apply.js';
 import { connectionDrift, enableConnectionHint, names, noConnectionMessage } from './connections.js';
 import { judgeMarked, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp } from './plan.js';
-import type { Auth0Client, IdpAdmin, IdpConnection, IdpSession, SigningKeyInfo, SpConnector, SpTrust } from './ports.js';
+import type { Auth0Client, IdpAdmin, IdpConnection, IdpRules, IdpSession, SigningKeyInfo, SpConnector, SpProfile, SpTrust } from './ports.js';
 import { day, uploadRecord } from './upload.js';
 
 export type CheckId = 'credentials' | 'idp.client' | 'idp.connections' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
@@ -45,7 +43,9 @@ export interface VerifyOptions {
 
 export interface VerifyDeps {
   idp: IdpAdmin;
+  idpRules: IdpRules;
   sp: SpConnector;
+  spProfile: SpProfile;
   checkMetadata: MetadataChecker;
   /** Sends an AuthnRequest to the IdP and walks to its login page (no credentials). */
   probe: (ssoUrl: string) => Promise<WebLoginResult>;
@@ -54,7 +54,9 @@ export interface VerifyDeps {
 }
 
 /** Scopes verify needs: reading the application, the tenant's signing keys and its connections. */
-export const VERIFY_SCOPES = [SCOPES.readClients, SCOPES.readSigningKeys, SCOPES.readConnections];
+export function verifyScopes(idpRules: IdpRules): string[] {
+  return [idpRules.scopes.readClients, idpRules.scopes.readSigningKeys, idpRules.scopes.readConnections];
+}
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: SsoError };
 
@@ -67,19 +69,20 @@ async function settle<T>(p: Promise<T>): Promise<Outcome<T>> {
 }
 
 export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts: VerifyOptions): Promise<VerifyReport> {
-  const desired = desiredClient(config);
+  const { idpRules, spProfile } = deps;
+  const desired = desiredClient(config, idpRules, spProfile);
   const session = await settle(deps.idp.connect());
   const scopes = session.ok ? session.value.scopes : [];
   const canRead = (scope: string) => session.ok && (scopes.length === 0 || scopes.includes(scope));
 
   const spTrustPromise = deps.sp.delivery === 'endpoint' ? settle(deps.sp.readTrust(undefined)) : undefined;
   const configured = config.application.connections;
-  const canReadConnections = canRead(SCOPES.readConnections);
+  const canReadConnections = canRead(idpRules.scopes.readConnections);
   // The tenant's connections tell a configured one that is missing from one that is turned off.
   const tenantConnectionsPromise = configured && canReadConnections ? settle(deps.idp.listConnections()) : undefined;
   const [clients, keys] = await Promise.all([
-    canRead(SCOPES.readClients) ? settle(deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value)) : undefined,
-    canRead(SCOPES.readSigningKeys) ? settle(deps.idp.signingKeys()) : undefined,
+    canRead(idpRules.scopes.readClients) ? settle(deps.idp.findClientsByMarker(desired.marker.key, desired.marker.value)) : undefined,
+    canRead(idpRules.scopes.readSigningKeys) ? settle(deps.idp.signingKeys()) : undefined,
   ]);
   // With duplicates left by overlapping apply runs, the checks judge the one apply keeps.
   const client = clients?.ok ? rankMarked(clients.value)[0] : undefined;
@@ -90,7 +93,7 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
         (async () => {
           const url = deps.idp.metadataUrl(client.client_id);
           const bytes = await deps.idp.downloadMetadata(client.client_id);
-          const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, opts.now, opts.warnDays);
+          const verdict = await checkTenantMetadata(deps.checkMetadata, bytes, config, spProfile, opts.now, opts.warnDays);
           return { url, verdict };
         })(),
       )
@@ -109,11 +112,11 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
   // The connections serving the application, when read: none explains a refused login.
   const servedBy = appConnections?.ok ? appConnections.value.map((c) => c.name) : undefined;
   const checks: CheckResult[] = [
-    judgeCredentials(session, config),
-    judgeClient(config, desired.marker, session.ok, canRead(SCOPES.readClients), clients),
-    judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections),
+    judgeCredentials(session, config, idpRules),
+    judgeClient(config, desired.marker, session.ok, canRead(idpRules.scopes.readClients), clients, idpRules, spProfile),
+    judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections, idpRules),
     judgeMetadata(client, metadata),
-    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(SCOPES.readSigningKeys)),
+    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules),
     judgeSpTrust(spTrust, metadata, deps.sp, login, nextKeySha(keys)),
     judgeProbe(client, metadata, probe, servedBy),
     judgeLogin(client, opts.testUser, login, servedBy),
@@ -134,16 +137,16 @@ function failed(id: CheckId, error: SsoError, extra: Record<string, unknown> = {
   return { id, status: 'fail', message: error.message, ...(error.hint ? { hint: error.hint } : {}), details: { code: error.code, ...extra } };
 }
 
-export function judgeCredentials(session: Outcome<IdpSession>, config: ResolvedConfig): CheckResult {
+export function judgeCredentials(session: Outcome<IdpSession>, config: ResolvedConfig, idpRules: IdpRules): CheckResult {
   if (!session.ok) return failed('credentials', session.error);
   const scopes = session.value.scopes;
-  const missing = scopes.length ? VERIFY_SCOPES.filter((s) => !scopes.includes(s)) : [];
+  const missing = scopes.length ? verifyScopes(idpRules).filter((s) => !scopes.includes(s)) : [];
   if (missing.length) {
     return {
       id: 'credentials',
       status: 'fail',
       message: `the Management API token lacks ${missing.join(', ')}`,
-      hint: grantHint(missing),
+      hint: idpRules.grantHint(missing),
       details: { granted: scopes, missing },
     };
   }
@@ -156,10 +159,12 @@ export function judgeClient(
   connected: boolean,
   canRead: boolean,
   clients: Outcome<Auth0Client[]> | undefined,
+  idpRules: IdpRules,
+  spProfile: SpProfile,
 ): CheckResult {
   const id: CheckId = 'idp.client';
   if (!connected) return skipped(id, 'needs a Management API token (see credentials)');
-  if (!canRead || !clients) return skipped(id, `needs the ${SCOPES.readClients} scope`);
+  if (!canRead || !clients) return skipped(id, `needs the ${idpRules.scopes.readClients} scope`);
   if (!clients.ok) return failed(id, clients.error);
   const marked = judgeMarked(clients.value);
   if (marked.kind === 'none') {
@@ -174,7 +179,7 @@ export function judgeClient(
       details: { code: 'AUTH0_DUPLICATE_APPLICATION', clientIds: marked.clients.map((c) => c.client_id) },
     };
   }
-  const judged = judgeOneClient(config, marked.kind === 'one' ? marked.client : marked.winner);
+  const judged = judgeOneClient(config, idpRules, spProfile, marked.kind === 'one' ? marked.client : marked.winner);
   if (marked.kind === 'one') return judged;
   // Duplicates provably left by overlapping apply runs: SSO works through the one apply keeps.
   const duplicates = marked.duplicates.map((c) => c.client_id);
@@ -188,7 +193,7 @@ export function judgeClient(
   };
 }
 
-function judgeOneClient(config: ResolvedConfig, client: Auth0Client): CheckResult {
+function judgeOneClient(config: ResolvedConfig, idpRules: IdpRules, spProfile: SpProfile, client: Auth0Client): CheckResult {
   const id: CheckId = 'idp.client';
   const samlp = client.addons?.samlp;
   const problems: string[] = [];
@@ -198,10 +203,10 @@ function judgeOneClient(config: ResolvedConfig, client: Auth0Client): CheckResul
   if (!(client.callbacks ?? []).includes(sp.acsUrl)) problems.push(`callbacks do not include the ACS ${sp.acsUrl}`);
   if (samlp) {
     if (samlp.audience !== sp.entityId) problems.push(`audience is ${show(samlp.audience)}, Amplitude expects ${sp.entityId}`);
-    if (samlp.nameIdentifierFormat !== EMAIL_ADDRESS_FORMAT) problems.push(`NameID format is ${show(samlp.nameIdentifierFormat)}, Amplitude needs emailAddress`);
+    if (samlp.nameIdentifierFormat !== spProfile.nameIdFormat) problems.push(`NameID format is ${show(samlp.nameIdentifierFormat)}, Amplitude needs emailAddress`);
     const mappings = (samlp.mappings ?? {}) as Record<string, unknown>;
     const probes = (samlp.nameIdentifierProbes ?? []) as unknown[];
-    if (!Object.keys(mappings).includes('email') && !probes.includes(EMAIL_CLAIM)) problems.push('no email mapping: the NameID or attributes may not carry the email');
+    if (!Object.keys(mappings).includes('email') && !probes.includes(idpRules.emailClaim)) problems.push('no email mapping: the NameID or attributes may not carry the email');
     for (const key of ['recipient', 'destination'] as const) {
       if (samlp[key] !== undefined && samlp[key] !== sp.acsUrl) problems.push(`${key} is ${show(samlp[key])}, not the ACS ${sp.acsUrl}`);
     }
@@ -209,7 +214,7 @@ function judgeOneClient(config: ResolvedConfig, client: Auth0Client): CheckResul
       warnings.push(`signing uses ${show(samlp.signatureAlgorithm ?? 'rsa-sha1 (Auth0 default)')}/${show(samlp.digestAlgorithm ?? 'sha1 (Auth0 default)')}, not rsa-sha256/sha256`);
     }
   }
-  const drift = planIdp(desiredClient(config), client).changes;
+  const drift = planIdp(desiredClient(config, idpRules, spProfile), client).changes;
   const details = { clientId: client.client_id, name: client.name, drift };
   if (problems.length) {
     return { id, status: 'fail', message: problems.join('; '), hint: 'Run `sso-setup apply` to repair the application (other settings are left alone).', details };
@@ -239,10 +244,11 @@ export function judgeConnections(
   client: Auth0Client | undefined,
   tenant: Outcome<IdpConnection[]> | undefined,
   enabled: Outcome<IdpConnection[]> | undefined,
+  idpRules: IdpRules,
 ): CheckResult {
   const id: CheckId = 'idp.connections';
   if (!connected) return skipped(id, 'needs a Management API token (see credentials)');
-  if (!canRead) return skipped(id, `needs the ${SCOPES.readConnections} scope`);
+  if (!canRead) return skipped(id, `needs the ${idpRules.scopes.readConnections} scope`);
   if (!client || !enabled) return skipped(id, 'needs the Auth0 application (see idp.client)');
   if (!enabled.ok) return failed(id, enabled.error);
   if (tenant && !tenant.ok) return failed(id, tenant.error);
@@ -312,6 +318,7 @@ export function judgeCertificate(
   spTrust: Outcome<SpTrust> | undefined,
   opts: VerifyOptions,
   canReadKeys: boolean,
+  idpRules: IdpRules,
 ): CheckResult {
   const id: CheckId = 'idp.certificate';
   if (!metadata?.ok) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
@@ -333,7 +340,7 @@ export function judgeCertificate(
     };
   }
   if (!canReadKeys || !keys) {
-    return { id, status: 'pass', message: `${daysLeft} days left (signing keys not read: needs ${SCOPES.readSigningKeys})`, details };
+    return { id, status: 'pass', message: `${daysLeft} days left (signing keys not read: needs ${idpRules.scopes.readSigningKeys})`, details };
   }
   if (!keys.ok) return failed(id, keys.error, details);
   const next = keys.value.find((k) => k.next && !k.revoked);

@@ -1,12 +1,14 @@
 import { resolveConfig } from '../../src/config/resolve.js';
 import { desiredClient, planIdp, planSp, type MetadataSummary } from '../../src/core/plan.js';
 import type { Auth0Client } from '../../src/core/ports.js';
+import { auth0Rules } from '../../src/idp/auth0/rules.js';
+import { amplitudeProfile } from '../../src/sp/amplitude/profile.js';
 
 const config = resolveConfig({
   env: { AUTH0_DOMAIN: 'acme.us.auth0.com', AUTH0_CLIENT_ID: 'cid', AUTH0_CLIENT_SECRET: 'secret-123456', AMPLITUDE_ORG_ID: '42' },
   flags: {},
 }).config!;
-const desired = desiredClient(config);
+const desired = desiredClient(config, auth0Rules, amplitudeProfile);
 
 function converged(): Auth0Client {
   return {

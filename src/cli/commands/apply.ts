@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { applySetup, type ApplyResult, type MetadataChecker, type StepRecord } from '../../core/apply.js';
 import { EXIT, type ExitCode } from '../../errors.js';
+import { auth0Rules } from '../../idp/auth0/rules.js';
+import { amplitudeProfile } from '../../sp/amplitude/profile.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Context } from '../context.js';
 import { createProgress, orgProgress } from '../progress.js';
@@ -103,7 +105,9 @@ export async function applyOrgs(
       config,
       {
         idp: orgIdp,
+        idpRules: auth0Rules,
         sp: createSp(ctx, config, http),
+        spProfile: amplitudeProfile,
         files,
         progress: several ? orgProgress(progress, config.amplitude.orgId) : progress,
         checkMetadata,

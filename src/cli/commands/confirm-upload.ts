@@ -7,6 +7,8 @@ import { confirmUpload, type ConfirmResult } from '../../core/confirm-upload.js'
 import type { ManualSp } from '../../core/ports.js';
 import { day } from '../../core/upload.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { auth0Rules } from '../../idp/auth0/rules.js';
+import { amplitudeProfile } from '../../sp/amplitude/profile.js';
 import type { Context } from '../context.js';
 import { createServices } from '../services.js';
 import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
@@ -46,5 +48,5 @@ export async function confirmWithConfig(ctx: Context, config: ResolvedConfig, fi
       hint: '`verify` reads what the SP trusts from the endpoint itself. For a manual upload, pass --delivery manual.',
     });
   }
-  return confirmUpload(config, { idp, sp: sp as ManualSp, checkMetadata: loadChecker, now: ctx.now }, fingerprint);
+  return confirmUpload(config, { idp, idpRules: auth0Rules, sp: sp as ManualSp, spProfile: amplitudeProfile, checkMetadata: loadChecker, now: ctx.now }, fingerprint);
 }

@@ -1,4 +1,6 @@
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { auth0Rules } from '../../idp/auth0/rules.js';
+import { amplitudeProfile } from '../../sp/amplitude/profile.js';
 import { destroySetup, findDestroyTargets, type DestroyResult, type DestroyTargets } from '../../core/destroy.js';
 import { forEachOrg, shareTenant, type OrgOutcome } from '../../core/fleet.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -39,7 +41,7 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
   const targets = await forEachOrg(orgs, tenant, FLEET_CONCURRENCY, async (config, orgIdp) => {
     const step = label(config).start('Finding the Auth0 application for this org');
     try {
-      const found = await findDestroyTargets(config, orgIdp);
+      const found = await findDestroyTargets(config, { idp: orgIdp, idpRules: auth0Rules, spProfile: amplitudeProfile });
       step.done(found.clients.length ? `Found ${found.clients.map((c) => `"${c.name}" (${c.client_id})`).join(', ')}` : 'No Auth0 application carries the marker for this org');
       return found;
     } catch (error) {
@@ -74,7 +76,7 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
     orgs.filter((o) => found.has(o.amplitude.orgId)),
     tenant,
     FLEET_CONCURRENCY,
-    (config, orgIdp) => destroySetup(config, { idp: orgIdp, sp: sps.get(config.amplitude.orgId)!, progress: label(config) }, found.get(config.amplitude.orgId)!),
+    (config, orgIdp) => destroySetup(config, { idp: orgIdp, idpRules: auth0Rules, sp: sps.get(config.amplitude.orgId)!, spProfile: amplitudeProfile, progress: label(config) }, found.get(config.amplitude.orgId)!),
     { fresh: true },
   );
   const byOrg = new Map(outcomes.map((o) => [o.orgId, o]));

@@ -15,6 +15,7 @@ import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { checkSetting } from '../../config/validate.js';
 import { auth0BaseUrl, loopbackTlsFrom } from '../../idp/auth0/domain.js';
 import { createAuth0Admin } from '../../idp/auth0/management.js';
+import { auth0Rules } from '../../idp/auth0/rules.js';
 import { grantHint, SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
 import { amplitudeUploadSteps, confirmUploadCommand } from '../../sp/amplitude/manual.js';
@@ -206,7 +207,7 @@ async function askCredentials(
     const admin = createAuth0Admin({ ...tenant, clientId: clientId.trim(), clientSecret: secret.trim(), origins: { domain: 'prompt', ...origins } }, http, ctx.secrets);
     try {
       const session = await admin.connect();
-      requireScopes(session.scopes, INIT_SCOPES, 'set up SSO');
+      requireScopes(auth0Rules, session.scopes, INIT_SCOPES, 'set up SSO');
       say(`${s.green('✔')} Credentials work: ${session.scopes.length} scopes granted`);
       if (session.scopes.length && !session.scopes.includes(SCOPES.readSigningKeys)) {
         say(`${s.yellow('!')} Without ${SCOPES.readSigningKeys}, \`verify\` cannot warn about signing-key rotations.`);
@@ -244,7 +245,7 @@ async function askCredentials(
 async function retrySame(admin: ReturnType<typeof createAuth0Admin>, say: (t?: string) => void, s: Style): Promise<string[] | undefined> {
   try {
     const session = await admin.connect();
-    requireScopes(session.scopes, INIT_SCOPES, 'set up SSO');
+    requireScopes(auth0Rules, session.scopes, INIT_SCOPES, 'set up SSO');
     say(`${s.green('✔')} Credentials work: ${session.scopes.length} scopes granted`);
     return session.scopes;
   } catch (error) {

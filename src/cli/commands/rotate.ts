@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { executeRotation, readRotation, type ManualHandOver, type RotateDeps } from '../../core/rotate.js';
 import { verifySetup } from '../../core/verify.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { auth0Rules } from '../../idp/auth0/rules.js';
+import { amplitudeProfile } from '../../sp/amplitude/profile.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Context } from '../context.js';
 import { checkWritable, createFileStore } from '../file-store.js';
@@ -50,7 +52,9 @@ export async function runRotateCommand(ctx: Context, flags: RotateFlags): Promis
   const now = ctx.now();
   const deps: RotateDeps = {
     idp,
+    idpRules: auth0Rules,
     sp: (config) => sps.get(config.amplitude.orgId)!,
+    spProfile: amplitudeProfile,
     files: createFileStore(ctx.cwd, ctx.secrets),
     progress: (config?: ResolvedConfig) => (config && several ? orgProgress(progress, config.amplitude.orgId) : progress),
     // The XML Schema step batches concurrent documents itself (src/saml/schema.ts): no queue here.

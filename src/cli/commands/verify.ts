@@ -7,7 +7,8 @@ import type { IdpAdmin, SpConnector } from '../../core/ports.js';
 import type { FetchLike } from '../../http/client.js';
 import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.js';
 import { preloadLoginWalk, webLogin } from '../../login/web-login.js';
-import { EMAIL_ADDRESS_FORMAT } from '../../idp/auth0/saml-addon.js';
+import { auth0Rules } from '../../idp/auth0/rules.js';
+import { amplitudeProfile } from '../../sp/amplitude/profile.js';
 import type { Context } from '../context.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { checkWritable, writeFileAtomic } from '../file-store.js';
@@ -108,11 +109,13 @@ export function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnecto
   const spOrigin = new URL(config.amplitude.acsUrl).origin;
   return {
     idp,
+    idpRules: auth0Rules,
     sp,
+    spProfile: amplitudeProfile,
     checkMetadata: loadChecker,
     probe: (ssoUrl) => {
       // An AuthnRequest exactly as Amplitude would send it (its entity ID and ACS).
-      const { xml } = buildAuthnRequest({ issuer: config.amplitude.entityId, acsUrl: config.amplitude.acsUrl, destination: ssoUrl, nameIdFormat: EMAIL_ADDRESS_FORMAT });
+      const { xml } = buildAuthnRequest({ issuer: config.amplitude.entityId, acsUrl: config.amplitude.acsUrl, destination: ssoUrl, nameIdFormat: amplitudeProfile.nameIdFormat });
       return webLogin({ http, startUrl: redirectBindingUrl(ssoUrl, xml), allowedOrigins: [idpOrigin] });
     },
     // IdP-initiated: works with any SP that accepts unsolicited responses, without knowing its login URL.

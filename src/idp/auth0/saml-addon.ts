@@ -6,6 +6,7 @@
  */
 import type { AmplitudeSp } from '../../sp/amplitude/urls.js';
 import type { SamlSettings } from '../../config/types.js';
+import type { SamlAddon } from '../../core/ports.js';
 
 export const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 export const EMAIL_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
@@ -20,10 +21,6 @@ export const MARKER_KEY = 'sso_setup';
 export const SP_CERT_KEY = 'sso_setup_sp_cert';
 export const SP_CERT_AT_KEY = 'sso_setup_sp_cert_at';
 export const SP_CONFIRMED_KEY = 'sso_setup_sp_confirmed';
-
-export function markerValue(sp: Pick<AmplitudeSp, 'orgId'>): string {
-  return `amplitude:${sp.orgId}`;
-}
 
 export function defaultSamlSettings(sp: AmplitudeSp): SamlSettings {
   return {
@@ -42,8 +39,6 @@ export function defaultSamlSettings(sp: AmplitudeSp): SamlSettings {
 }
 
 /** The `addons.samlp` keys sso-setup manages; any other key a person set is kept as it is. */
-export type SamlAddon = Omit<SamlSettings, 'callbacks'>;
-
 export function samlAddon(settings: SamlSettings): SamlAddon {
   const { callbacks: _callbacks, ...addon } = settings;
   return addon;
