@@ -9,8 +9,7 @@ import { createTenantLimiter, type RequestLimiter } from '../http/rate-limiter.j
 import { ENV } from '../config/inputs.js';
 import { usageError } from '../errors.js';
 import { createAuth0Admin } from '../idp/auth0/management.js';
-import { createEndpointSp } from '../sp/amplitude/endpoint.js';
-import { createManualSp } from '../sp/amplitude/manual.js';
+import { createSpConnector } from '../sp/targets.js';
 import { debug, type Context } from './context.js';
 
 export interface Services {
@@ -59,9 +58,7 @@ export function createTenantServices(ctx: Context, auth0: ResolvedConfig['auth0'
 
 /** The SP side of one org, on the run's HTTP client. */
 export function createSp(ctx: Context, config: ResolvedConfig, http: FetchLike): SpConnector {
-  const delivery = config.amplitude.delivery;
-  if (delivery.kind === 'endpoint') ctx.secrets.add(delivery.token);
-  return delivery.kind === 'endpoint' ? createEndpointSp(delivery.url, delivery.token, http) : createManualSp(delivery.metadataFile);
+  return createSpConnector(config.sp, http, (secret) => ctx.secrets.add(secret));
 }
 
 export function createServices(ctx: Context, config: ResolvedConfig, progress: Progress | undefined): Services {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { SsoError, EXIT, usageError } from '../errors.js';
 import { selectOrgs, type Shard } from '../core/fleet.js';
 import { ENV, type FlagValues } from '../config/inputs.js';
-import { DEFAULT_CONFIG_FILE, resolveFleet, type ConfigInputs } from '../config/resolve.js';
+import { DEFAULT_CONFIG_FILE, resolveFleet, spMetadataSource, type ConfigInputs } from '../config/resolve.js';
 import type { ConfigDiagnostic, Fleet, ResolvedConfig } from '../config/types.js';
 import { escapeUnsafe } from '../text.js';
 import type { Context } from './context.js';
@@ -59,6 +59,14 @@ export async function loadSetupFleet(ctx: Context, flags: SetupFlags): Promise<L
   for (const [name, value] of Object.entries(ctx.env)) if (name.startsWith(`${ENV.amplitudeSsoToken}_`)) ctx.secrets.add(value);
   ctx.secrets.add(secretFiles.auth0ClientSecret?.value);
   ctx.secrets.add(secretFiles.amplitudeSsoToken?.value);
+  ctx.secrets.add(ctx.env[ENV.polisApiKey]);
+
+  // A generic SP or Polis is described by its SP metadata: read and checked before resolving.
+  const spSource = spMetadataSource(inputs);
+  if (spSource) {
+    const { loadSpMetadata } = await import('./sp-metadata.js');
+    inputs.spMetadata = await loadSpMetadata(ctx, spSource);
+  }
 
   const { fleet, diagnostics } = resolveFleet(inputs);
   for (const d of diagnostics.filter((x) => x.severity === 'warning')) {

@@ -14,6 +14,11 @@ export const ENV = {
   amplitudeBaseUrl: 'AMPLITUDE_BASE_URL',
   amplitudeSsoEndpoint: 'AMPLITUDE_SSO_ENDPOINT',
   amplitudeSsoToken: 'AMPLITUDE_SSO_TOKEN',
+  polisUrl: 'POLIS_URL',
+  polisApiKey: 'POLIS_API_KEY',
+  polisTenant: 'POLIS_TENANT',
+  polisProduct: 'POLIS_PRODUCT',
+  polisRedirectUrl: 'POLIS_REDIRECT_URL',
   config: 'SSO_SETUP_CONFIG',
   debug: 'SSO_SETUP_DEBUG',
   /** Seconds of rate-limit (429) waiting a run may do in all (src/http/client.ts). */
@@ -125,6 +130,33 @@ export const INPUTS = {
     description: 'where manual delivery saves the IdP metadata (default ./amplitude-idp-metadata-<org>.xml)',
     path: 'amplitude.metadataFile',
   },
+  spMetadata: {
+    option: 'spMetadata',
+    flag: '--sp-metadata <file|url>',
+    description: "any SAML SP instead of Amplitude: its SP metadata (file, https URL, or '-' for stdin); the IdP metadata is saved for upload (README: Other SAML apps)",
+    path: 'sp.metadata',
+  },
+  polisUrl: {
+    option: 'polisUrl',
+    flag: '--polis-url <url>',
+    description: `Ory Polis instead of Amplitude: its base URL; the connection is pushed through its API (key in POLIS_API_KEY; README: Other SAML apps)`,
+    path: 'polis.url',
+    env: ENV.polisUrl,
+  },
+  polisTenant: {
+    option: 'polisTenant',
+    flag: '--polis-tenant <tenant>',
+    description: 'the Polis tenant the SAML connection is for',
+    path: 'polis.tenant',
+    env: ENV.polisTenant,
+  },
+  polisProduct: {
+    option: 'polisProduct',
+    flag: '--polis-product <product>',
+    description: 'the Polis product the SAML connection is for',
+    path: 'polis.product',
+    env: ENV.polisProduct,
+  },
   appName: {
     option: 'appName',
     flag: '--app-name <name>',
@@ -147,7 +179,7 @@ export type FlagValues = { [K in InputName]?: (typeof INPUTS)[K] extends { repea
 
 export type InputName = keyof typeof INPUTS;
 
-/** The Auth0 and Amplitude inputs shared by apply, verify, destroy and init. */
+/** The Auth0 and SP inputs shared by apply, verify, destroy and init. */
 export const SETUP_INPUTS: InputName[] = [
   'config',
   'auth0Domain',
@@ -161,6 +193,10 @@ export const SETUP_INPUTS: InputName[] = [
   'amplitudeSsoTokenFile',
   'delivery',
   'metadataFile',
+  'spMetadata',
+  'polisUrl',
+  'polisTenant',
+  'polisProduct',
   'appName',
   'connection',
 ];

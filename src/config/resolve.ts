@@ -15,7 +15,7 @@ import { checkConfigObject, checkSetting } from './validate.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
 import { auth0BaseUrl, loopbackTlsFrom } from '../idp/auth0/domain.js';
 import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
-import type { ConfigDiagnostic, Fleet, RawConfig, RawOrg, ResolvedConfig, SamlSettings, SpDelivery, ValueSource } from './types.js';
+import type { ConfigDiagnostic, Fleet, RawConfig, RawOrg, ResolvedConfig, SamlSettings, SpDelivery, SpKind, SpMetadataFacts, ValueSource } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'sso-setup.json';
 export const DEFAULT_AMPLITUDE_BASE_URL = 'https://amplitude.com';
@@ -29,6 +29,62 @@ export interface ConfigInputs {
   flags: FlagValues;
   /** Secrets the shell read from files or stdin. */
   secretFiles?: Partial<Record<'auth0ClientSecret' | 'amplitudeSsoToken', { value: string; origin: string }>>;
+  /** The SP metadata `spMetadataSource` named, as the shell read and checked it (generic and Polis targets). */
+  spMetadata?: SpMetadataFacts;
+}
+
+/** Where the SP metadata of a generic or Polis target comes from, for the shell to read before resolving. */
+export interface SpMetadataSource {
+  kind: 'saml' | 'polis';
+  /** A file path, `-` (stdin) or an http(s) URL. */
+  location: string;
+  /** The setting that named it (`--sp-metadata`, `sso-setup.json sp.metadata`, `env POLIS_URL`), for errors. */
+  origin: string;
+}
+
+/** Polis serves its SP metadata here (its `.well-known` routes; src/sandbox/polis/index.ts serves the same). */
+export const POLIS_SP_METADATA_PATH = '/.well-known/sp-metadata.xml';
+
+/**
+ * Which kind of SP the inputs configure: `sp` in the file or `--sp-metadata` is any SAML SP from its
+ * metadata; `polis` in the file or `--polis-url` is Polis; anything else is Amplitude (as before both
+ * existed). Environment variables alone never switch the kind: the sandbox's env file names them all.
+ */
+function targetKind(flags: FlagValues, raw: RawConfig): SpKind {
+  if (flags.spMetadata !== undefined || raw.sp !== undefined) return 'saml';
+  if (flags.polisUrl !== undefined || raw.polis !== undefined) return 'polis';
+  return 'amplitude';
+}
+
+/**
+ * The SP metadata a generic or Polis target needs, or undefined (Amplitude, or nothing valid named:
+ * the resolver then reports the problem). Pure: it reads the file's text, not the document.
+ */
+export function spMetadataSource(inputs: ConfigInputs): SpMetadataSource | undefined {
+  let raw: RawConfig = {};
+  try {
+    const text = inputs.file?.text ?? '{}';
+    const parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) raw = parsed as RawConfig;
+  } catch {
+    // The resolver reports a broken file.
+  }
+  const fileName = inputs.file?.path ?? DEFAULT_CONFIG_FILE;
+  const kind = targetKind(inputs.flags, raw);
+  if (kind === 'saml') {
+    const flag = inputs.flags.spMetadata;
+    if (flag !== undefined) return checkSetting('sp.metadata', flag) ? undefined : { kind, location: flag, origin: '--sp-metadata' };
+    const value = raw.sp?.metadata;
+    return typeof value === 'string' && !checkSetting('sp.metadata', value) ? { kind, location: value, origin: `${fileName} sp.metadata` } : undefined;
+  }
+  if (kind === 'polis') {
+    const env = inputs.env[ENV.polisUrl];
+    const [value, origin] =
+      inputs.flags.polisUrl !== undefined ? [inputs.flags.polisUrl, '--polis-url'] : env ? [env, `env ${ENV.polisUrl}`] : [raw.polis?.url, `${fileName} polis.url`];
+    if (typeof value !== 'string' || checkSetting('polis.url', value)) return undefined;
+    return { kind, location: `${new URL(value).origin}${POLIS_SP_METADATA_PATH}`, origin };
+  }
+  return undefined;
 }
 
 export interface ConfigResolution {
@@ -232,13 +288,103 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
     if (!delivery || !sp || !saml || (own?.name === 'invalid') || own?.connections === 'invalid') return undefined;
     const connections = connectionsSource !== 'flag' && own?.connections ? own.connections : sharedConnections;
     if (connections) orgSources['application.connections'] = connections === sharedConnections ? connectionsSource! : 'file';
-    return { amplitude: { orgId: sp.orgId, baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, delivery }, application: { name, ...(connections ? { connections } : {}) }, saml };
+    return { sp: { kind: 'amplitude', id: sp.orgId, name: 'Amplitude', baseUrl: sp.baseUrl, entityId: sp.entityId, acsUrl: sp.acsUrl, nameIdFormat: EMAIL_ADDRESS_FORMAT, delivery }, application: { name, ...(connections ? { connections } : {}) }, saml };
   };
 
-  const list = file.refused('amplitude.orgs') ? 'invalid' : raw.amplitude?.orgs;
+  /** A SAML SP from its metadata, or Polis: one target, described by the SP metadata the shell read. */
+  const resolveOtherSp = (kind: 'saml' | 'polis', orgSources: Record<string, ValueSource>): ResolvedOrg | undefined => {
+    const what = kind === 'saml' ? 'a SAML SP from its metadata (sp, --sp-metadata)' : 'Ory Polis (polis, --polis-url)';
+    // One configuration wires one SP: settings of another kind would be ignored, silently.
+    if (raw.amplitude !== undefined) error('amplitude', `${fileName} amplitude`, `is set, but this configuration wires ${what}`, 'One configuration wires one SP: remove amplitude, or keep one config file per SP.');
+    if (kind === 'saml' && (raw.polis !== undefined || inputs.flags.polisUrl !== undefined)) {
+      error('polis', raw.polis !== undefined ? `${fileName} polis` : '--polis-url', `is set, but this configuration wires ${what}`, 'Configure either sp (a SAML SP from its metadata) or polis, not both.');
+    }
+    for (const name of ['amplitudeOrgId', 'amplitudeBaseUrl', 'amplitudeSsoEndpoint', 'amplitudeSsoTokenFile'] as const) {
+      if (inputs.flags[name] !== undefined) error(INPUTS[name].flag.split(' ')[0]!, INPUTS[name].flag.split(' ')[0]!, `is an Amplitude setting, but this configuration wires ${what}`, 'Leave it out.');
+    }
+    const facts = inputs.spMetadata;
+    if (kind === 'saml') {
+      const source = pick('spMetadata');
+      if (source === 'absent') error('sp.metadata', `${fileName} sp`, 'the SP metadata is not set', 'Set sp.metadata to the SP metadata file or https URL, or pass --sp-metadata.');
+    }
+
+    let delivery: SpDelivery | undefined;
+    let id: string | undefined;
+    let target: { name: string; baseUrl: string } | undefined;
+    if (kind === 'saml') {
+      const deliveryPick = pick('delivery');
+      if (given(deliveryPick) && deliveryPick.value !== 'manual') {
+        error('sp.delivery', deliveryPick.origin, `'${deliveryPick.value}' is not a delivery of a SAML SP known from its metadata`, 'It is delivered by hand (the IdP metadata is saved for upload): leave --delivery out.');
+      }
+      const flagFile = inputs.flags.metadataFile;
+      const fileValue = file.refused('sp.metadataFile') ? undefined : raw.sp?.metadataFile;
+      orgSources['sp.metadataFile'] = flagFile !== undefined ? 'flag' : fileValue !== undefined ? 'file' : 'default';
+      if (facts) {
+        const name = spHost(facts);
+        id = facts.entityId;
+        target = { name, baseUrl: new URL(facts.acsUrl).origin };
+        delivery = { kind: 'manual', metadataFile: flagFile ?? fileValue ?? `idp-metadata-${name.replace(/[^A-Za-z0-9.-]+/g, '-')}.xml` };
+      }
+    } else {
+      for (const name of ['delivery', 'metadataFile'] as const) {
+        const p = pick(name);
+        if (given(p)) error(INPUTS[name].path, p.origin, 'is not a setting of a Polis target', "Polis is pushed to through its connection API: leave it out.");
+      }
+      const urlPick = pick('polisUrl');
+      const tenant = pick('polisTenant');
+      const product = pick('polisProduct');
+      for (const [p, field, env] of [[urlPick, 'polis.url', ENV.polisUrl], [tenant, 'polis.tenant', ENV.polisTenant], [product, 'polis.product', ENV.polisProduct]] as const) {
+        orgSources[field] = given(p) ? p.source : 'default';
+        if (p === 'absent') error(field, 'missing', `${field} is not set`, `Set ${env}, or ${field} in ${fileName}.`);
+      }
+      const envRedirect = inputs.env[ENV.polisRedirectUrl];
+      let redirectUrls: string[] | undefined;
+      if (envRedirect) {
+        const problem = checkSetting('polis.redirectUrls', [envRedirect]);
+        if (problem) error('polis.redirectUrls', `env ${ENV.polisRedirectUrl}`, problem);
+        else redirectUrls = [envRedirect];
+      } else if (!file.refused('polis.redirectUrls') && raw.polis?.redirectUrls) {
+        redirectUrls = raw.polis.redirectUrls;
+      } else if (!file.refused('polis.redirectUrls')) {
+        error('polis.redirectUrls', 'missing', "Polis needs the app's OAuth redirect URLs", `Set polis.redirectUrls in ${fileName} (the first is the default), or ${ENV.polisRedirectUrl}.`);
+      }
+      const apiKey = envSecret(inputs, ENV.polisApiKey, error, 'polis.apiKey');
+      orgSources['polis.apiKey'] = given(apiKey) ? apiKey.source : 'default';
+      if (apiKey === 'absent') error('polis.apiKey', 'missing', "Polis's API key is not set", `Set ${ENV.polisApiKey} to one of the keys in Polis's JACKSON_API_KEYS.`);
+      if (given(urlPick) && given(tenant) && given(product) && redirectUrls && given(apiKey)) {
+        id = `${tenant.value}/${product.value}`;
+        const url = new URL(urlPick.value).origin;
+        target = { name: 'Polis', baseUrl: url };
+        delivery = { kind: 'polis', url, apiKey: apiKey.value, tenant: tenant.value, product: product.value, redirectUrls };
+      }
+    }
+    if (!facts || !delivery || !id || !target) return undefined;
+
+    const nameIdFormat = spNameIdFormat(facts);
+    const namePick = pick('appName');
+    orgSources['application.name'] = given(namePick) ? namePick.source : 'default';
+    const name = given(namePick) ? namePick.value : kind === 'polis' ? `Polis SSO (${id})` : `${target.name} SSO`;
+    const defaults: SamlSettings = { ...defaultSamlSettings(facts), callbacks: [...new Set([facts.acsUrl, ...facts.acsUrls])], nameIdentifierFormat: nameIdFormat };
+    const saml = file.refused('saml.callbacks') ? undefined : resolveSaml(raw.saml, defaults, fileName, diagnostics, undefined, { name: target.name, nameIdFormat, facts });
+    if (!saml) return undefined;
+    if (sharedConnections) orgSources['application.connections'] = connectionsSource!;
+    return {
+      sp: { kind, id, name: target.name, baseUrl: target.baseUrl, entityId: facts.entityId, acsUrl: facts.acsUrl, nameIdFormat, delivery, metadata: facts },
+      application: { name, ...(sharedConnections ? { connections: sharedConnections } : {}) },
+      saml,
+    };
+  };
+
+  const kind = targetKind(inputs.flags, raw);
+  const list = kind !== 'amplitude' ? undefined : file.refused('amplitude.orgs') ? 'invalid' : raw.amplitude?.orgs;
   const resolved: { org: ResolvedOrg; sources: Record<string, ValueSource> }[] = [];
   let complete = true;
-  if (list === 'invalid') {
+  if (kind !== 'amplitude') {
+    const orgSources: Record<string, ValueSource> = { ...sources };
+    const org = resolveOtherSp(kind, orgSources);
+    if (org) resolved.push({ org, sources: orgSources });
+    else complete = false;
+  } else if (list === 'invalid') {
     complete = false;
   } else if (Array.isArray(list)) {
     // The list names each org: settings of one org given outside it would apply to which?
@@ -271,11 +417,11 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
         complete = false;
         return;
       }
-      if (org.amplitude.delivery.kind === 'manual') {
-        const target = org.amplitude.delivery.metadataFile;
+      if (org.sp.delivery.kind === 'manual') {
+        const target = org.sp.delivery.metadataFile;
         const other = files.get(target);
-        if (other) error(`${path}.metadataFile`, `${fileName} ${path}`, `org ${org.amplitude.orgId} would save its metadata to ${target}, as org ${other} does`, 'Give each org its own metadataFile.');
-        else files.set(target, org.amplitude.orgId);
+        if (other) error(`${path}.metadataFile`, `${fileName} ${path}`, `org ${org.sp.id} would save its metadata to ${target}, as org ${other} does`, 'Give each org its own metadataFile.');
+        else files.set(target, org.sp.id);
       }
       resolved.push({ org, sources: orgSources });
     });
@@ -324,7 +470,7 @@ interface OrgValues {
   connections?: string[] | 'invalid';
 }
 
-type ResolvedOrg = Pick<ResolvedConfig, 'amplitude' | 'application' | 'saml'>;
+type ResolvedOrg = Pick<ResolvedConfig, 'sp' | 'application' | 'saml'>;
 
 /**
  * The tenant host as the rest of the code uses it: a pasted `https://host/` (or `http://` for a
@@ -397,21 +543,33 @@ function envSecret(inputs: ConfigInputs, envName: string, error: (f: string, o: 
   return { value: env, source: 'env', origin: `env ${envName}` };
 }
 
-/** The SAML addon settings: the file's values (the schema checked their shapes) over Amplitude's defaults. */
+/** The SP a generic or Polis target's SAML settings are checked against. */
+interface SamlTarget {
+  name: string;
+  nameIdFormat: string;
+  facts: SpMetadataFacts;
+}
+
+/**
+ * The SAML addon settings: the file's values (the schema checked their shapes) over the SP's defaults
+ * (Amplitude's, or those its metadata gives: `other`).
+ */
 function resolveSaml(
   raw: Partial<SamlSettings> | undefined,
   defaults: SamlSettings,
   fileName: string,
   diagnostics: ConfigDiagnostic[],
   forOrg?: string,
+  other?: SamlTarget,
 ): SamlSettings | undefined {
   const s: SamlSettings = { ...defaults, ...(raw ?? {}) };
+  const spName = other ? other.name : 'Amplitude';
   if (!s.callbacks.includes(defaults.recipient)) {
     diagnostics.push({
       severity: 'error',
       field: 'saml.callbacks',
       origin: `${fileName} saml.callbacks`,
-      message: `must include Amplitude's ACS ${defaults.recipient}${forOrg ? ` (${forOrg}; saml applies to every org of amplitude.orgs)` : ''}`,
+      message: `must include ${spName}'s ACS ${defaults.recipient}${forOrg ? ` (${forOrg}; saml applies to every org of amplitude.orgs)` : ''}`,
       hint: 'Auth0 refuses SAML requests whose ACS is not an allowed callback.',
     });
     return undefined;
@@ -419,10 +577,47 @@ function resolveSaml(
   if (s.signatureAlgorithm === 'rsa-sha1' || s.digestAlgorithm === 'sha1') {
     diagnostics.push({ severity: 'warning', field: 'saml.signatureAlgorithm', origin: `${fileName} saml`, message: 'SHA-1 signatures are weak', hint: "Use 'rsa-sha256' and 'sha256'." });
   }
-  if (s.nameIdentifierFormat !== EMAIL_ADDRESS_FORMAT) {
+  if (!other && s.nameIdentifierFormat !== EMAIL_ADDRESS_FORMAT) {
     diagnostics.push({ severity: 'warning', field: 'saml.nameIdentifierFormat', origin: `${fileName} saml.nameIdentifierFormat`, message: 'Amplitude expects the NameID to be the email in emailAddress format', hint: `Remove it to use ${EMAIL_ADDRESS_FORMAT}.` });
   }
+  if (other && other.facts.nameIdFormats.length > 0 && !other.facts.nameIdFormats.includes(s.nameIdentifierFormat)) {
+    diagnostics.push({
+      severity: 'warning',
+      field: 'saml.nameIdentifierFormat',
+      origin: `${fileName} saml.nameIdentifierFormat`,
+      message: `${other.name}'s metadata lists NameID formats ${other.facts.nameIdFormats.join(', ')}, not ${s.nameIdentifierFormat}`,
+      hint: `Remove it to use ${other.nameIdFormat}.`,
+    });
+  }
+  // Auth0 signs either the assertion (the default) or the response (signResponse): an SP that wants signed assertions refuses the latter.
+  if (other?.facts.wantAssertionsSigned === true && s.signResponse) {
+    diagnostics.push({
+      severity: 'error',
+      field: 'saml.signResponse',
+      origin: `${fileName} saml.signResponse`,
+      message: `${other.name}'s metadata sets WantAssertionsSigned, and signResponse true makes Auth0 sign the response instead of the assertion`,
+      hint: 'Remove saml.signResponse (Auth0 then signs the assertion).',
+    });
+    return undefined;
+  }
   return s;
+}
+
+/** The SP's name in messages: the host of its entity ID when that is a URL, else of its ACS. */
+function spHost(facts: SpMetadataFacts): string {
+  try {
+    const host = new URL(facts.entityId).host;
+    if (host) return host;
+  } catch {
+    // A URN entity ID: named by the ACS.
+  }
+  return new URL(facts.acsUrl).host;
+}
+
+/** The NameID format to send: emailAddress when the SP lists it or lists none, else the first it lists. */
+function spNameIdFormat(facts: SpMetadataFacts): string {
+  if (facts.nameIdFormats.length === 0 || facts.nameIdFormats.includes(EMAIL_ADDRESS_FORMAT)) return EMAIL_ADDRESS_FORMAT;
+  return facts.nameIdFormats[0]!;
 }
 
 /**

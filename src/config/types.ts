@@ -23,6 +23,26 @@ export interface RawConfig {
     /** Several orgs (instead of `orgId`): one Auth0 application each. */
     orgs?: RawOrg[];
   };
+  /**
+   * Any SAML SP, described by its SP metadata (instead of `amplitude`): the IdP metadata is handed over
+   * as a file with generic steps.
+   */
+  sp?: {
+    /** The SP metadata: a file path (relative to the working directory) or an https URL. */
+    metadata?: string;
+    /** Where the IdP metadata is saved for upload. Default ./idp-metadata-<SP host>.xml. */
+    metadataFile?: string;
+  };
+  /** Ory Polis (formerly BoxyHQ SAML Jackson): pushed through its connection API (instead of `amplitude`). */
+  polis?: {
+    /** Polis's base URL (POLIS_URL). */
+    url?: string;
+    /** The tenant and product the connection is for (POLIS_TENANT, POLIS_PRODUCT). */
+    tenant?: string;
+    product?: string;
+    /** Where Polis may send users back with the OAuth code; the first is the default. */
+    redirectUrls?: string[];
+  };
   application?: {
     name?: string;
     /** The connections (by name) the application is enabled on, exactly; absent: left alone. */
@@ -66,9 +86,33 @@ export interface SamlSettings {
 
 export type ValueSource = 'file' | 'env' | 'flag' | 'stdin' | 'prompt' | 'default' | 'derived';
 
+/** Which kind of SP a target is: it decides the SP's profile and connector (src/sp/targets.ts). */
+export type SpKind = 'amplitude' | 'saml' | 'polis';
+
 export type SpDelivery =
   | { kind: 'endpoint'; url: string; token: string }
-  | { kind: 'manual'; metadataFile: string };
+  | { kind: 'manual'; metadataFile: string }
+  /** Polis's connection API (src/sp/polis/connector.ts); the API key is a secret (POLIS_API_KEY). */
+  | { kind: 'polis'; url: string; apiKey: string; tenant: string; product: string; redirectUrls: string[] };
+
+/**
+ * What an SP's metadata says, as far as the IdP application needs it (read and checked by the shell
+ * with src/saml/check-sp-metadata.ts before configuration is resolved).
+ */
+export interface SpMetadataFacts {
+  /** Where it was read: a path or a URL, for messages. */
+  source: string;
+  entityId: string;
+  /** The HTTP-POST ACS (isDefault, then lowest index, then document order). */
+  acsUrl: string;
+  /** Every HTTP-POST ACS: each must be an allowed callback. */
+  acsUrls: string[];
+  nameIdFormats: string[];
+  wantAssertionsSigned: boolean | null;
+  authnRequestsSigned: boolean | null;
+  /** SHA-256 fingerprints of the SP's signing certificates. */
+  signingCertificates: string[];
+}
 
 export interface ResolvedConfig {
   auth0: {
@@ -93,12 +137,25 @@ export interface ResolvedConfig {
      */
     origins: { domain: string; clientId: string; clientSecret: string };
   };
-  amplitude: {
-    orgId: string;
+  /** The SP this configuration wires the IdP to. */
+  sp: {
+    kind: SpKind;
+    /**
+     * What names the target in the marker, `--only` and fleet output: the Amplitude org ID, the SP's
+     * entity ID, or Polis's `tenant/product`.
+     */
+    id: string;
+    /** The SP as messages name it: `Amplitude`, `Polis`, or the SP's host. */
+    name: string;
+    /** Where its admin signs in (Amplitude's base URL, Polis's URL, the ACS's origin). */
     baseUrl: string;
     entityId: string;
     acsUrl: string;
+    /** The NameID format the SP requires. */
+    nameIdFormat: string;
     delivery: SpDelivery;
+    /** What the SP's metadata said (generic and Polis targets). */
+    metadata?: SpMetadataFacts;
   };
   application: {
     name: string;

@@ -24,6 +24,7 @@ export interface SchemaProblem {
 const SECRET_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['auth0.clientSecret', ENV.auth0ClientSecret],
   ['amplitude.ssoToken', ENV.amplitudeSsoToken],
+  ['polis.apiKey', ENV.polisApiKey],
 ]);
 
 /** Checks a parsed config object (the file, or one value placed at its path) against the schema. */

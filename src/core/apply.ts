@@ -127,7 +127,6 @@ export interface ApplyResult {
 }
 
 const REDIRECT_BINDING = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
-const UPLOAD_TITLE = 'Upload the metadata file in Amplitude';
 
 export async function applySetup(config: ResolvedConfig, deps: ApplyDeps, opts: { dryRun: boolean }): Promise<ApplyResult> {
   const steps: StepRecord[] = [];
@@ -147,7 +146,7 @@ export async function applySetup(config: ResolvedConfig, deps: ApplyDeps, opts: 
       ...(config.application.connections ? [{ id: 'idp.connections', title: CONNECTIONS_TITLE, status: 'not-run' as const, automated: true }] : []),
       {
         id: 'sp.deliver',
-        title: deps.sp.delivery === 'endpoint' ? 'Push the metadata to the SP settings endpoint' : 'Save the metadata for upload to Amplitude',
+        title: deps.sp.delivery === 'endpoint' ? 'Push the metadata to the SP settings endpoint' : `Save the metadata for upload to ${deps.spProfile.name}`,
         status: 'not-run',
         automated: true,
       },
@@ -223,7 +222,7 @@ async function run(
   }
   let client: Auth0Client | undefined = found.kind === 'one' ? found.client : found.kind === 'race' ? found.winner : undefined;
   const extra = found.kind === 'race' ? ` and ${found.duplicates.length} duplicate(s) left by overlapping runs` : '';
-  step.done(client ? `Found Auth0 application "${client.name}" (${client.client_id})${extra}` : 'No Auth0 application for this org yet');
+  step.done(client ? `Found Auth0 application "${client.name}" (${client.client_id})${extra}` : `No Auth0 application for ${deps.spProfile.targetLabel(config.sp.id)} yet`);
 
   const run: RunState = {
     config,
@@ -403,7 +402,8 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
       entityId: verdict.entityId ?? '',
       ssoUrl,
       certificates: verdict.certificates.map((c) => c.sha256),
-      ...(run.nextKey ? { additional: [run.nextKey] } : {}),
+      // An SP that keeps one certificate (Polis) cannot pre-trust the next key: pushing it would never converge.
+      ...(run.nextKey && !(deps.sp.delivery === 'endpoint' && (deps.sp as EndpointSp).trustsOneCertificate) ? { additional: [run.nextKey] } : {}),
     };
     metadataXml = new TextDecoder().decode(bytes);
     step.done(`IdP metadata valid: ${summary.entityId}, certificate ${shortFingerprint(summary.certificates[0])}`);
@@ -479,7 +479,8 @@ async function handOver(
   const plan = planSp(trust, summary, { file: path, fileMatches: existing !== undefined && existing === metadataXml });
   let upload = uploadRecord(trust);
   result.sp = { delivery: 'manual', action: plan.action, target: path, diff: plan.changes, ...(upload ? { upload } : {}) };
-  const saveTitle = 'Save the metadata for upload to Amplitude';
+  const saveTitle = `Save the metadata for upload to ${deps.spProfile.name}`;
+  const UPLOAD_TITLE = `Upload the metadata file in ${deps.spProfile.name}`;
   const current = summary?.certificates[0];
   // What is left to the person: nothing once they confirmed uploading the certificate the IdP signs with.
   const personStep = (after: UploadRecord | undefined) => {
@@ -488,7 +489,7 @@ async function handOver(
       return;
     }
     record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, ...(after && after.certificate === current ? { detail: describeUpload(after) } : {}) });
-    result.manualSteps = deps.spProfile.manualSteps(config.amplitude.baseUrl, path, current);
+    result.manualSteps = deps.spProfile.manualSteps(config.sp.baseUrl, path, current);
   };
 
   if (run.nextKey && upload?.certificate === run.nextKey.sha256) {
@@ -499,7 +500,7 @@ async function handOver(
       record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'unchanged', automated: false, detail: describeUpload(upload) });
     } else {
       record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, detail: describeUpload(upload) });
-      result.manualSteps = deps.spProfile.manualSteps(config.amplitude.baseUrl, path, upload.certificate);
+      result.manualSteps = deps.spProfile.manualSteps(config.sp.baseUrl, path, upload.certificate);
     }
     if (result.metadata) result.metadata.file = path;
     return;
@@ -580,7 +581,7 @@ async function convergeConnections(run: RunState, result: ApplyResult, client: A
     if (!client || !known) return;
     const enabled = known;
     result.connections = { managed: false, action: 'none', enabled: names(enabled), diff: [] };
-    if (enabled.length === 0) progress.warn(`${capitalised(noConnectionMessage(client.name))}. ${enableConnectionHint(client.name)}`);
+    if (enabled.length === 0) progress.warn(`${capitalised(noConnectionMessage(client.name, deps.spProfile.name))}. ${enableConnectionHint(client.name)}`);
     return;
   }
   // Another application to keep than the one read early (an overlapping run's): read it now.

@@ -44,8 +44,8 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
   const client = marked.kind === 'one' ? marked.client : marked.kind === 'race' ? marked.winner : undefined;
   const record = uploadRecord(await sp.readTrust(client));
   if (!client || !record) {
-    throw new SsoError('UPLOAD_NOTHING_HANDED_OVER', `nothing was handed over for upload to Amplitude org ${config.amplitude.orgId}${client ? '' : ' (no Auth0 application for it yet)'}`, {
-      hint: 'Run `sso-setup apply` (manual delivery): it saves the metadata file to upload; upload it in Amplitude, then confirm.',
+    throw new SsoError('UPLOAD_NOTHING_HANDED_OVER', `nothing was handed over for upload to ${deps.spProfile.targetLabel(config.sp.id)}${client ? '' : ' (no Auth0 application for it yet)'}`, {
+      hint: `Run \`sso-setup apply\` (manual delivery): it saves the metadata file to upload; upload it in ${deps.spProfile.name}, then confirm.`,
     });
   }
   const handedOver = `${shortFingerprint(record.certificate)}${record.handedOverAt ? ` (handed over ${day(record.handedOverAt)})` : ''}`;
@@ -69,7 +69,7 @@ export async function confirmUpload(config: ResolvedConfig, deps: ConfirmDeps, f
   const current = verdict.certificates[0]?.sha256;
   if (current !== record.certificate && !(await isNextKey(idp, session.scopes, idpRules, record.certificate))) {
     throw new SsoError('UPLOAD_HANDOVER_OUTDATED', `certificate ${handedOver} is no longer the one the IdP signs with (now ${shortFingerprint(current)}): the file is out of date`, {
-      hint: 'Run `sso-setup apply` to save the current metadata, upload that file in Amplitude, then confirm the certificate it prints; nothing was recorded.',
+      hint: `Run \`sso-setup apply\` to save the current metadata, upload that file in ${deps.spProfile.name}, then confirm the certificate it prints; nothing was recorded.`,
       details: { given: fingerprint, handedOver: record.certificate, idpCertificate: current },
     });
   }

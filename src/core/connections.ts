@@ -73,8 +73,8 @@ export function names(connections: readonly IdpConnection[]): string[] {
 }
 
 /** What a person reads about an application no connection serves (apply's warning, verify's failure). */
-export function noConnectionMessage(appName: string): string {
-  return `no connection is enabled for "${appName}": every sign-in to Amplitude fails (Auth0 answers "no connections enabled for the client")`;
+export function noConnectionMessage(appName: string, spName: string): string {
+  return `no connection is enabled for "${appName}": every sign-in to ${spName} fails (Auth0 answers "no connections enabled for the client")`;
 }
 
 export function enableConnectionHint(appName: string): string {

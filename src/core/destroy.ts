@@ -31,7 +31,7 @@ export async function findDestroyTargets(config: ResolvedConfig, deps: DestroyLo
   const { idp, idpRules } = deps;
   const session = await idp.connect();
   requireScopes(idpRules, session.scopes, [idpRules.scopes.readClients, idpRules.scopes.deleteClients], 'find and delete the application');
-  return { clients: await idp.findClientsByMarker(idpRules.markerKey, deps.spProfile.markerValue(config.amplitude.orgId)) };
+  return { clients: await idp.findClientsByMarker(idpRules.markerKey, deps.spProfile.markerValue(config.sp.id)) };
 }
 
 export async function destroySetup(
@@ -52,11 +52,7 @@ export async function destroySetup(
     step.done(before.kind === 'endpoint' && before.enabled ? 'SSO disabled at the SP' : 'SSO was already disabled at the SP');
     result.changed ||= before.kind === 'endpoint' && before.enabled;
   } else {
-    result.manualSteps = [
-      `Sign in to ${config.amplitude.baseUrl} as an organisation admin.`,
-      'Open Settings > Organization settings > Access & SSO Settings.',
-      'Turn off "Require SSO" first if it is on, then remove the Auth0 identity provider and save.',
-    ];
+    result.manualSteps = deps.spProfile.removalSteps(config.sp.baseUrl);
   }
   for (const client of targets.clients) {
     const step = deps.progress.start(`Deleting Auth0 application "${client.name}" (${client.client_id})`);
@@ -68,7 +64,7 @@ export async function destroySetup(
   // An apply running meanwhile may have created one after the listing (and pushed it to the SP):
   // then this destroy is not complete, and says so rather than report success.
   const markerKey = deps.idpRules.markerKey;
-  const marker = deps.spProfile.markerValue(config.amplitude.orgId);
+  const marker = deps.spProfile.markerValue(config.sp.id);
   const created = (await deps.idp.findClientsByMarker(markerKey, marker)).filter((c) => !targets.clients.some((t) => t.client_id === c.client_id));
   if (created.length) {
     throw new SsoError(

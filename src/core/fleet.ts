@@ -141,9 +141,9 @@ export async function forEachOrg<T>(
       const org = orgs[i]!;
       const { idp, leave } = tenant.join(opts);
       try {
-        outcomes[i] = { orgId: org.amplitude.orgId, ok: true, value: await work(org, idp) };
+        outcomes[i] = { orgId: org.sp.id, ok: true, value: await work(org, idp) };
       } catch (error) {
-        outcomes[i] = { orgId: org.amplitude.orgId, ok: false, error: asSsoError(error) };
+        outcomes[i] = { orgId: org.sp.id, ok: false, error: asSsoError(error) };
       } finally {
         leave();
       }
@@ -180,7 +180,7 @@ export function shardOf(orgId: string, count: number): number {
 export function selectOrgs(orgs: ResolvedConfig[], selection: { only?: string[]; shard?: Shard }): ResolvedConfig[] {
   let chosen = orgs;
   if (selection.only?.length) {
-    const known = new Set(orgs.map((o) => o.amplitude.orgId));
+    const known = new Set(orgs.map((o) => o.sp.id));
     const unknown = selection.only.filter((id) => !known.has(id));
     if (unknown.length) {
       throw usageError(
@@ -190,9 +190,9 @@ export function selectOrgs(orgs: ResolvedConfig[], selection: { only?: string[];
       );
     }
     const wanted = new Set(selection.only);
-    chosen = chosen.filter((o) => wanted.has(o.amplitude.orgId));
+    chosen = chosen.filter((o) => wanted.has(o.sp.id));
   }
   const shard = selection.shard;
-  if (shard) chosen = chosen.filter((o) => shardOf(o.amplitude.orgId, shard.count) === shard.index);
+  if (shard) chosen = chosen.filter((o) => shardOf(o.sp.id, shard.count) === shard.index);
   return chosen;
 }

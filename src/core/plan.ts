@@ -21,7 +21,7 @@ export function desiredClient(config: ResolvedConfig, idpRules: IdpRules, spProf
     appType: 'regular_web',
     callbacks: config.saml.callbacks,
     samlp: idpRules.samlAddon(config.saml),
-    marker: { key: idpRules.markerKey, value: spProfile.markerValue(config.amplitude.orgId) },
+    marker: { key: idpRules.markerKey, value: spProfile.markerValue(config.sp.id) },
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The small interfaces the core needs from the outside world. `src/idp/auth0` and
- * `src/sp/amplitude` implement them (over HTTP, or as fixed rules); the CLI passes them in. The core
+ * `src/sp/*` implement them (over HTTP, or as fixed rules); the CLI passes them in. The core
  * never imports an IdP or SP adapter, the SDK, undici or chalk (test/core/layering.test.ts).
  */
 import type { SamlSettings } from '../config/types.js';
@@ -35,12 +35,20 @@ export interface IdpRules {
 }
 
 /**
- * What the core needs of the SP beyond its connector: how its org is named on the IdP application,
- * what it requires of the assertion, and what a person does by hand (`src/sp/amplitude/profile.ts`).
+ * What the core needs of the SP beyond its connector: how it is named in messages and in the marker
+ * on the IdP application, what it requires of the assertion, and what a person does by hand. One per
+ * kind of SP: `src/sp/amplitude/profile.ts`, `src/sp/saml/profile.ts` (any SP from its metadata),
+ * `src/sp/polis/profile.ts`; the CLI picks it for the configured target (`src/sp/targets.ts`).
  */
 export interface SpProfile {
-  /** The marker value naming the SP org whose application it is. */
-  markerValue(orgId: string): string;
+  /** The SP as messages name it: `Amplitude`, `Polis`, or the SP's host. */
+  readonly name: string;
+  /** Where a person changes the SP's IdP settings, for hints: `Amplitude (Settings > … > Access & SSO Settings)`. */
+  readonly settingsPlace: string;
+  /** The target as messages name it: `Amplitude org 123456`, `Polis connection acme/app`. */
+  targetLabel(targetId: string): string;
+  /** The marker value naming the SP target (an org, an entity ID) whose application it is. */
+  markerValue(targetId: string): string;
   /** The NameID format the SP requires. */
   readonly nameIdFormat: string;
   /** The steps in the SP's UI that upload the metadata file. */
@@ -49,6 +57,8 @@ export interface SpProfile {
   confirmUploadCommand(certificate: string): string;
   /** Everything left to the person after a hand-over: the upload, its confirmation, a test login, verify. */
   manualSteps(baseUrl: string, metadataPath: string, certificate: string | undefined): string[];
+  /** The steps that turn SSO off in the SP by hand (destroy, manual delivery). */
+  removalSteps(baseUrl: string): string[];
 }
 
 /** An Auth0 application as the Management API returns it (only the fields sso-setup reads are typed). */
@@ -150,7 +160,7 @@ export type SpTrust =
       recordedAt?: string;
       /**
        * Fingerprint a person confirmed uploading in the SP, and when. Nothing reads the SP itself
-       * (Amplitude has no API): this is a person's statement, and holds only for the same certificate.
+       * (the SP has no API sso-setup can read): this is a person's statement, and holds only for the same certificate.
        */
       confirmedCertificate?: string;
       confirmedAt?: string;
@@ -167,6 +177,8 @@ export interface SpConnector {
 
 export interface EndpointSp extends SpConnector {
   readonly delivery: 'endpoint';
+  /** The SP keeps only the certificate of the metadata it is given (Polis): no next key can be pre-trusted. */
+  readonly trustsOneCertificate?: boolean;
   /**
    * Replaces the SP's IdP settings; `additionalCertificates` (PEM) are trusted besides the metadata's.
    * Returns what the SP says it stored, or undefined when its answer does not say (then read it back).

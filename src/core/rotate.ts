@@ -184,14 +184,14 @@ export async function readRotation(orgs: ResolvedConfig[], deps: RotateDeps): Pr
     const states = await Promise.all(
       orgs.map(async (o, i): Promise<OrgRotationState> => {
         const sp = deps.sp(o);
-        const marked = judgeMarked(clients.filter((c) => c.client_metadata?.[idpRules.markerKey] === spProfile.markerValue(o.amplitude.orgId)));
+        const marked = judgeMarked(clients.filter((c) => c.client_metadata?.[idpRules.markerKey] === spProfile.markerValue(o.sp.id)));
         const client = marked.kind === 'one' ? marked.client : marked.kind === 'race' ? marked.winner : undefined;
         if (marked.kind === 'ambiguous') {
-          throw new SsoError('AUTH0_DUPLICATE_APPLICATION', `org ${o.amplitude.orgId}: ${marked.clients.length} Auth0 applications carry its marker (${marked.reason})`, { hint: 'Run `sso-setup apply` for this org and follow its advice first; nothing was changed.' });
+          throw new SsoError('AUTH0_DUPLICATE_APPLICATION', `org ${o.sp.id}: ${marked.clients.length} Auth0 applications carry its marker (${marked.reason})`, { hint: 'Run `sso-setup apply` for this org and follow its advice first; nothing was changed.' });
         }
         const trust = sp.delivery === 'endpoint' ? trusts[i] : await sp.readTrust(client);
         return {
-          orgId: o.amplitude.orgId,
+          orgId: o.sp.id,
           delivery: sp.delivery,
           target: sp.delivery === 'manual' ? deps.files.resolve(sp.target) : sp.target,
           ...(client ? { client: { clientId: client.client_id, name: client.name } } : {}),
@@ -250,7 +250,7 @@ export async function executeRotation(
   opts: { acceptManualOutage: boolean },
 ): Promise<RotationResult> {
   const { plan, ring, scopes } = reading;
-  const byId = new Map(orgs.map((o) => [o.amplitude.orgId, o]));
+  const byId = new Map(orgs.map((o) => [o.sp.id, o]));
   const notSetUp = plan.orgs.filter((o) => o.before === 'not-set-up');
   if (notSetUp.length) {
     throw new SsoError('ROTATE_NOT_SET_UP', `no Auth0 application is set up yet for org(s) ${notSetUp.map((o) => o.orgId).join(', ')}`, {
@@ -276,7 +276,7 @@ export async function executeRotation(
         'ROTATE_MANUAL_UNCONFIRMED',
         `the rotation waits for the upload of the new metadata file for org(s) ${unconfirmed.map((h) => h.orgId).join(', ')}: nothing was rotated`,
         {
-          hint: `Upload each file in Amplitude and confirm it (${unconfirmed.map((h) => `sso-setup confirm-upload --only ${h.orgId} --fingerprint ${h.certificate}`).join('; ')}), then run \`sso-setup rotate\` again; or pass --accept-manual-outage to rotate now and break SSO for those orgs until they upload.`,
+          hint: `Upload each file in ${deps.spProfile.name} and confirm it (${unconfirmed.map((h) => `sso-setup confirm-upload --only ${h.orgId} --fingerprint ${h.certificate}`).join('; ')}), then run \`sso-setup rotate\` again; or pass --accept-manual-outage to rotate now and break SSO for those orgs until they upload.`,
           details: { plan, handOvers },
         },
       );
@@ -431,7 +431,7 @@ async function handOverRotationFile(config: ResolvedConfig, o: OrgRotationPlan, 
   const sp = deps.sp(config) as ManualSp;
   const progress = deps.progress(config);
   const steps = [
-    ...deps.spProfile.uploadSteps(config.amplitude.baseUrl, o.target),
+    ...deps.spProfile.uploadSteps(config.sp.baseUrl, o.target),
     `Record that you did: ${deps.spProfile.confirmUploadCommand(ring.next.sha256)} --only ${o.orgId}`,
   ];
   if (o.before === 'ready') return { orgId: o.orgId, file: o.target, certificate: ring.next.sha256, confirmed: true, steps: [] };
@@ -453,7 +453,7 @@ async function handOverRotationFile(config: ResolvedConfig, o: OrgRotationPlan, 
     }
     await deps.files.write(sp.target, xml);
     if (o.before === 'hand-over') await deps.idp.updateClient(o.clientId!, { client_metadata: sp.handOverRecord(ring.next.sha256, deps.now()) });
-    step.done(`Saved ${o.target} (current and next key); upload it in Amplitude before the rotation`);
+    step.done(`Saved ${o.target} (current and next key); upload it in ${deps.spProfile.name} before the rotation`);
   } catch (error) {
     step.fail();
     throw error;

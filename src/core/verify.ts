@@ -114,10 +114,10 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
   const checks: CheckResult[] = [
     judgeCredentials(session, config, idpRules),
     judgeClient(config, desired.marker, session.ok, canRead(idpRules.scopes.readClients), clients, idpRules, spProfile),
-    judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections, idpRules),
+    judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections, idpRules, spProfile),
     judgeMetadata(client, metadata),
-    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules),
-    judgeSpTrust(spTrust, metadata, deps.sp, login, nextKeySha(keys)),
+    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules, spProfile),
+    judgeSpTrust(spTrust, metadata, deps.sp, spProfile, login, nextKeySha(keys)),
     judgeProbe(client, metadata, probe, servedBy),
     judgeLogin(client, opts.testUser, login, servedBy),
   ];
@@ -198,12 +198,12 @@ function judgeOneClient(config: ResolvedConfig, idpRules: IdpRules, spProfile: S
   const samlp = client.addons?.samlp;
   const problems: string[] = [];
   const warnings: string[] = [];
-  const sp = config.amplitude;
+  const sp = config.sp;
   if (!samlp) problems.push('the SAML2 Web App addon is off');
   if (!(client.callbacks ?? []).includes(sp.acsUrl)) problems.push(`callbacks do not include the ACS ${sp.acsUrl}`);
   if (samlp) {
-    if (samlp.audience !== sp.entityId) problems.push(`audience is ${show(samlp.audience)}, Amplitude expects ${sp.entityId}`);
-    if (samlp.nameIdentifierFormat !== spProfile.nameIdFormat) problems.push(`NameID format is ${show(samlp.nameIdentifierFormat)}, Amplitude needs emailAddress`);
+    if (samlp.audience !== sp.entityId) problems.push(`audience is ${show(samlp.audience)}, ${spProfile.name} expects ${sp.entityId}`);
+    if (samlp.nameIdentifierFormat !== spProfile.nameIdFormat) problems.push(`NameID format is ${show(samlp.nameIdentifierFormat)}, ${spProfile.name} needs ${formatName(spProfile.nameIdFormat)}`);
     const mappings = (samlp.mappings ?? {}) as Record<string, unknown>;
     const probes = (samlp.nameIdentifierProbes ?? []) as unknown[];
     if (!Object.keys(mappings).includes('email') && !probes.includes(idpRules.emailClaim)) problems.push('no email mapping: the NameID or attributes may not carry the email');
@@ -229,7 +229,7 @@ function judgeOneClient(config: ResolvedConfig, idpRules: IdpRules, spProfile: S
       details,
     };
   }
-  return { id, status: 'pass', message: `"${client.name}" (${client.client_id}): SAML2 addon on, ACS allowed, audience, NameID and algorithms as Amplitude needs`, details };
+  return { id, status: 'pass', message: `"${client.name}" (${client.client_id}): SAML2 addon on, ACS allowed, audience, NameID and algorithms as ${spProfile.name} needs`, details };
 }
 
 /**
@@ -245,6 +245,7 @@ export function judgeConnections(
   tenant: Outcome<IdpConnection[]> | undefined,
   enabled: Outcome<IdpConnection[]> | undefined,
   idpRules: IdpRules,
+  spProfile: SpProfile,
 ): CheckResult {
   const id: CheckId = 'idp.connections';
   if (!connected) return skipped(id, 'needs a Management API token (see credentials)');
@@ -256,7 +257,7 @@ export function judgeConnections(
   const configured = config.application.connections;
   const details: Record<string, unknown> = { enabled: on, ...(configured ? { configured } : {}) };
   if (on.length === 0) {
-    return { id, status: 'fail', message: noConnectionMessage(client.name), hint: enableConnectionHint(client.name), details };
+    return { id, status: 'fail', message: noConnectionMessage(client.name, spProfile.name), hint: enableConnectionHint(client.name), details };
   }
   if (configured && tenant) {
     const drift = connectionDrift(configured, tenant.value, enabled.value);
@@ -319,6 +320,7 @@ export function judgeCertificate(
   opts: VerifyOptions,
   canReadKeys: boolean,
   idpRules: IdpRules,
+  spProfile: SpProfile,
 ): CheckResult {
   const id: CheckId = 'idp.certificate';
   if (!metadata?.ok) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
@@ -335,7 +337,7 @@ export function judgeCertificate(
       id,
       status: 'warn',
       message: `the IdP signing certificate expires in ${daysLeft} days (${cert.notAfter.slice(0, 10)})`,
-      hint: `Plan a signing-key rotation and run \`sso-setup apply\` right after it${manual ? ', then upload the new file in Amplitude and `sso-setup confirm-upload`' : ''}.`,
+      hint: `Plan a signing-key rotation and run \`sso-setup apply\` right after it${manual ? `, then upload the new file in ${spProfile.name} and \`sso-setup confirm-upload\`` : ''}.`,
       details,
     };
   }
@@ -351,15 +353,15 @@ export function judgeCertificate(
     const trusted = spTrust?.ok && spTrust.value.kind === 'endpoint' && spTrust.value.enabled && nextSha !== undefined && spTrust.value.certificates.includes(nextSha);
     const upload = manual && spTrust?.ok ? uploadRecord(spTrust.value) : undefined;
     if (manual && nextSha !== undefined && upload?.certificate === nextSha && upload.status === 'confirmed') {
-      return { id, status: 'pass', message: `${daysLeft} days left; the file uploaded to Amplitude (confirmed) holds the next signing key too`, details };
+      return { id, status: 'pass', message: `${daysLeft} days left; the file uploaded to ${spProfile.name} (confirmed) holds the next signing key too`, details };
     }
     if (!trusted && manual) {
-      // Amplitude's UI takes one metadata file, and Auth0's metadata carries only the current key.
+      // An SP's UI takes one metadata file, and Auth0's metadata carries only the current key.
       return {
         id,
         status: 'warn',
         message: `${daysLeft} days left; Auth0 has a next signing key (${next.kid}), and a manual upload cannot pre-trust it: rotating it breaks SSO until the new file is uploaded`,
-        hint: 'After a rotation run `sso-setup apply` at once, upload the new file in Amplitude, then `sso-setup confirm-upload`.',
+        hint: `After a rotation run \`sso-setup apply\` at once, upload the new file in ${spProfile.name}, then \`sso-setup confirm-upload\`.`,
         details,
       };
     }
@@ -380,6 +382,7 @@ export function judgeSpTrust(
   spTrust: Outcome<SpTrust> | undefined,
   metadata: MetadataFact,
   sp: SpConnector,
+  spProfile: SpProfile,
   login?: Outcome<WebLoginResult>,
   nextSha?: string,
 ): CheckResult {
@@ -414,30 +417,30 @@ export function judgeSpTrust(
     }
     return { id, status: 'pass', message: `the SP trusts the IdP's current certificate ${short(current)}`, details };
   }
-  return judgeManualUpload(trust, current, sp, login, nextSha);
+  return judgeManualUpload(trust, current, sp, spProfile, login, nextSha);
 }
 
 /**
- * Manual delivery: nothing reads Amplitude's settings, so the SP's trust is known only from a login
+ * Manual delivery: nothing reads the SP's settings, so the SP's trust is known only from a login
  * it accepted in this run (the IdP signs with the current key), or from a person's confirmation
  * that they uploaded the current certificate. A hand-over alone is a warning.
  */
-function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpConnector, login: Outcome<WebLoginResult> | undefined, nextSha?: string): CheckResult {
+function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpConnector, spProfile: SpProfile, login: Outcome<WebLoginResult> | undefined, nextSha?: string): CheckResult {
   const id: CheckId = 'sp.trust';
   const upload = uploadRecord(trust);
   const signedIn = login?.ok === true && login.value.outcome === 'signed-in';
   const refusal = login?.ok === true && login.value.outcome === 'failed' && login.value.code === 'SP_REJECTED_ASSERTION' ? login.value.message : undefined;
   const details = { delivery: 'manual', ...(upload ? { upload } : {}), idpCertificate: current, provenByLogin: signedIn };
-  const confirmLater = `Upload ${sp.target} in Amplitude (Settings > Organization settings > Access & SSO Settings), then run \`sso-setup confirm-upload --fingerprint ${current ?? '<fingerprint>'}\` (or give verify a test user: a passing sso.login proves it).`;
+  const confirmLater = `Upload ${sp.target} in ${spProfile.settingsPlace}, then run \`sso-setup confirm-upload --fingerprint ${current ?? '<fingerprint>'}\` (or give verify a test user: a passing sso.login proves it).`;
   if (signedIn) {
-    return { id, status: 'pass', message: `Amplitude accepted a login signed with the IdP's current certificate ${short(current)} (sso.login)`, details };
+    return { id, status: 'pass', message: `${spProfile.name} accepted a login signed with the IdP's current certificate ${short(current)} (sso.login)`, details };
   }
   if (!upload) {
     return {
       id,
       status: 'warn',
-      message: 'no record of a hand-over to Amplitude for this application: whether Amplitude trusts the IdP is unknown',
-      hint: 'Run `sso-setup apply` (manual delivery), upload the saved file in Amplitude, then `sso-setup confirm-upload`.',
+      message: `no record of a hand-over to ${spProfile.name} for this application: whether ${spProfile.name} trusts the IdP is unknown`,
+      hint: `Run \`sso-setup apply\` (manual delivery), upload the saved file in ${spProfile.name}, then \`sso-setup confirm-upload\`.`,
       details,
     };
   }
@@ -445,14 +448,14 @@ function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpCo
   if (upload.certificate !== current && upload.certificate === nextSha) {
     // `sso-setup rotate`'s file: the current key and the next one.
     if (upload.status === 'confirmed') return { id, status: 'pass', message: `the upload of the rotation file (current key ${short(current)} and next key ${short(nextSha)}) was confirmed on ${day(upload.confirmedAt)}`, details };
-    return { id, status: 'warn', message: `the rotation file (current and next key) was handed over${upload.handedOverAt ? ` on ${day(upload.handedOverAt)}` : ''}, upload not confirmed`, hint: `Upload ${sp.target} in Amplitude, then run \`sso-setup confirm-upload --fingerprint ${nextSha}\`.`, details };
+    return { id, status: 'warn', message: `the rotation file (current and next key) was handed over${upload.handedOverAt ? ` on ${day(upload.handedOverAt)}` : ''}, upload not confirmed`, hint: `Upload ${sp.target} in ${spProfile.name}, then run \`sso-setup confirm-upload --fingerprint ${nextSha}\`.`, details };
   }
   if (upload.certificate !== current) {
     return {
       id,
       status: 'fail',
-      message: `the IdP signs with ${short(current)}, but the certificate last handed over to Amplitude is ${handedOver}`,
-      hint: 'Run `sso-setup apply`, upload the new metadata file in Amplitude (Settings > Organization settings > Access & SSO Settings), then `sso-setup confirm-upload`.',
+      message: `the IdP signs with ${short(current)}, but the certificate last handed over to ${spProfile.name} is ${handedOver}`,
+      hint: `Run \`sso-setup apply\`, upload the new metadata file in ${spProfile.settingsPlace}, then \`sso-setup confirm-upload\`.`,
       details,
     };
   }
@@ -464,15 +467,15 @@ function judgeManualUpload(trust: SpTrust, current: string | undefined, sp: SpCo
     return {
       id,
       status: 'warn',
-      message: `the upload of ${short(current)} was confirmed on ${day(upload.confirmedAt)}, but Amplitude refused this run's login (see sso.login): SSO may be off or changed there`,
-      hint: `Check Access & SSO Settings in Amplitude; if needed upload ${sp.target} again.`,
+      message: `the upload of ${short(current)} was confirmed on ${day(upload.confirmedAt)}, but ${spProfile.name} refused this run's login (see sso.login): SSO may be off or changed there`,
+      hint: `Check ${spProfile.settingsPlace}; if needed upload ${sp.target} again.`,
       details,
     };
   }
   return {
     id,
     status: 'pass',
-    message: `a person confirmed on ${day(upload.confirmedAt)} uploading the IdP's current certificate ${short(current)} (not read from Amplitude; a test user lets sso.login prove it)`,
+    message: `a person confirmed on ${day(upload.confirmedAt)} uploading the IdP's current certificate ${short(current)} (not read from ${spProfile.name}; a test user lets sso.login prove it)`,
     details,
   };
 }
@@ -540,4 +543,9 @@ function show(v: unknown): string {
 
 function short(sha: string | undefined): string {
   return sha ? `${sha.slice(0, 17)}…` : '(none)';
+}
+
+/** A NameID format by its last part, as people say it: `emailAddress`, `persistent`. */
+function formatName(format: string): string {
+  return format.slice(format.lastIndexOf(':') + 1);
 }

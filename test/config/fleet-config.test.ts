@@ -38,15 +38,15 @@ describe('amplitude.orgs: many orgs in one config', () => {
     expect(errorsOf(r)).toEqual([]);
     const orgs = r.fleet!.orgs;
     expect(r.fleet!.form).toBe('list');
-    expect(orgs.map((o) => o.amplitude.orgId)).toEqual(['111111', '222222', '333333']);
+    expect(orgs.map((o) => o.sp.id)).toEqual(['111111', '222222', '333333']);
     expect(orgs.every((o) => o.auth0 === orgs[0]!.auth0)).toBe(true);
-    expect(orgs[0]!.amplitude.acsUrl).toBe('https://analytics.eu.amplitude.com/saml/2/acs/111111');
-    expect(orgs[0]!.amplitude.delivery).toEqual({ kind: 'manual', metadataFile: 'amplitude-idp-metadata-111111.xml' });
-    expect(orgs[1]!.amplitude.acsUrl).toBe('https://amplitude.com/saml/2/acs/222222');
-    expect(orgs[1]!.amplitude.delivery).toEqual({ kind: 'endpoint', url: 'https://sp.example/orgs/222222', token: 'token-of-222222' });
-    expect(orgs[2]!.amplitude.delivery).toEqual({ kind: 'manual', metadataFile: 'out/staging.xml' });
+    expect(orgs[0]!.sp.acsUrl).toBe('https://analytics.eu.amplitude.com/saml/2/acs/111111');
+    expect(orgs[0]!.sp.delivery).toEqual({ kind: 'manual', metadataFile: 'amplitude-idp-metadata-111111.xml' });
+    expect(orgs[1]!.sp.acsUrl).toBe('https://amplitude.com/saml/2/acs/222222');
+    expect(orgs[1]!.sp.delivery).toEqual({ kind: 'endpoint', url: 'https://sp.example/orgs/222222', token: 'token-of-222222' });
+    expect(orgs[2]!.sp.delivery).toEqual({ kind: 'manual', metadataFile: 'out/staging.xml' });
     // Each org's own ACS is its SAML callback.
-    expect(orgs.map((o) => o.saml.callbacks)).toEqual(orgs.map((o) => [o.amplitude.acsUrl]));
+    expect(orgs.map((o) => o.saml.callbacks)).toEqual(orgs.map((o) => [o.sp.acsUrl]));
     expect(orgs.map((o) => o.application.name)).toEqual(['Amplitude SSO (111111)', 'Production', 'Amplitude SSO (333333)']);
   });
 
@@ -56,7 +56,7 @@ describe('amplitude.orgs: many orgs in one config', () => {
       { orgId: '222222', ssoEndpoint: 'https://sp.example/2' },
     ];
     const r = fleet({ file: file({ amplitude: { orgs } }), env: { ...ENV, AMPLITUDE_SSO_TOKEN: 'shared-token', AMPLITUDE_SSO_TOKEN_222222: 'own-token' } });
-    expect(r.fleet!.orgs.map((o) => (o.amplitude.delivery.kind === 'endpoint' ? o.amplitude.delivery.token : ''))).toEqual(['shared-token', 'own-token']);
+    expect(r.fleet!.orgs.map((o) => (o.sp.delivery.kind === 'endpoint' ? o.sp.delivery.token : ''))).toEqual(['shared-token', 'own-token']);
     const none = fleet({ file: file({ amplitude: { orgs } }), env: { ...ENV, AMPLITUDE_SSO_TOKEN_222222: 'own-token' } });
     expect(errorsOf(none)).toEqual([expect.objectContaining({ field: 'amplitude.orgs.0.ssoToken' })]);
     expect(errorsOf(none)[0]!.hint).toContain('AMPLITUDE_SSO_TOKEN_111111');
@@ -99,7 +99,7 @@ describe('amplitude.orgs: many orgs in one config', () => {
   });
 
   it('commands that handle one org take a list of one, and refuse a longer one, pointing at --only', () => {
-    expect(resolveConfig({ env: ENV, flags: {}, file: file({ amplitude: { orgs: [{ orgId: '123456' }] } }) }).config!.amplitude.orgId).toBe('123456');
+    expect(resolveConfig({ env: ENV, flags: {}, file: file({ amplitude: { orgs: [{ orgId: '123456' }] } }) }).config!.sp.id).toBe('123456');
     const two = resolveConfig({ env: ENV, flags: {}, file: file({ amplitude: { orgs: [{ orgId: '123456' }, { orgId: '234567' }] } }) });
     expect(two.config).toBeUndefined();
     expect(errorsOf(two)[0]).toMatchObject({ field: 'amplitude.orgs', hint: 'Pick one with --only ORG_ID.' });

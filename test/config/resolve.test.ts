@@ -32,9 +32,9 @@ describe('resolveConfig', () => {
       samlBaseUrl: 'https://acme.us.auth0.com',
     });
     expect(c.application).toEqual({ name: 'Amplitude SSO' });
-    expect(c.amplitude.entityId).toBe('https://amplitude.com/saml/2/metadata/123456');
-    expect(c.amplitude.acsUrl).toBe('https://amplitude.com/saml/2/acs/123456');
-    expect(c.amplitude.delivery).toEqual({ kind: 'manual', metadataFile: 'amplitude-idp-metadata-123456.xml' });
+    expect(c.sp.entityId).toBe('https://amplitude.com/saml/2/metadata/123456');
+    expect(c.sp.acsUrl).toBe('https://amplitude.com/saml/2/acs/123456');
+    expect(c.sp.delivery).toEqual({ kind: 'manual', metadataFile: 'amplitude-idp-metadata-123456.xml' });
     expect(c.saml).toMatchObject({
       callbacks: ['https://amplitude.com/saml/2/acs/123456'],
       audience: 'https://amplitude.com/saml/2/metadata/123456',
@@ -163,11 +163,11 @@ describe('resolveConfig', () => {
 
   it('uses endpoint delivery when an SP endpoint is configured, and needs its token', () => {
     const withToken = resolve({ env: { ...ENV, AMPLITUDE_SSO_ENDPOINT: 'https://sp.example/api/sso', AMPLITUDE_SSO_TOKEN: 'sp-token-abcdef' } });
-    expect(withToken.config!.amplitude.delivery).toEqual({ kind: 'endpoint', url: 'https://sp.example/api/sso', token: 'sp-token-abcdef' });
+    expect(withToken.config!.sp.delivery).toEqual({ kind: 'endpoint', url: 'https://sp.example/api/sso', token: 'sp-token-abcdef' });
     const noToken = resolve({ env: { ...ENV, AMPLITUDE_SSO_ENDPOINT: 'https://sp.example/api/sso' } });
     expect(errorsOf(noToken).map((d) => d.field)).toEqual(['amplitude.ssoToken']);
     const forcedManual = resolve({ env: { ...ENV, AMPLITUDE_SSO_ENDPOINT: 'https://sp.example/api/sso' }, flags: { delivery: 'manual' } });
-    expect(forcedManual.config!.amplitude.delivery.kind).toBe('manual');
+    expect(forcedManual.config!.sp.delivery.kind).toBe('manual');
   });
 
   it('validates the saml section and keeps the ACS among the callbacks', () => {
@@ -178,7 +178,7 @@ describe('resolveConfig', () => {
 
   it('derives the SP URLs from a non-US base URL instead of guessing', () => {
     const c = resolve({ env: { ...ENV, AMPLITUDE_BASE_URL: 'https://analytics.eu.amplitude.com/' } }).config!;
-    expect(c.amplitude.acsUrl).toBe('https://analytics.eu.amplitude.com/saml/2/acs/123456');
+    expect(c.sp.acsUrl).toBe('https://analytics.eu.amplitude.com/saml/2/acs/123456');
   });
 
   it('reads a config file that starts with a byte order mark', () => {

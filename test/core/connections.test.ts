@@ -10,6 +10,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import type { ResolvedConfig } from '../../src/config/types.js';
 import { SsoError } from '../../src/errors.js';
 import { auth0Rules } from '../../src/idp/auth0/rules.js';
+import { amplitudeProfile } from '../../src/sp/amplitude/profile.js';
 
 const DB: IdpConnection = { id: 'con_db', name: 'Username-Password-Authentication', strategy: 'auth0' };
 const GOOGLE: IdpConnection = { id: 'con_g', name: 'google-oauth2', strategy: 'google-oauth2' };
@@ -67,18 +68,18 @@ describe("judgeConnections: verify's idp.connections", () => {
   const ok = <T>(value: T) => ({ ok: true as const, value });
 
   it('fails when no connection serves the application, with the fix', () => {
-    const r = judgeConnections(config(), true, true, CLIENT, undefined, ok([]), auth0Rules);
+    const r = judgeConnections(config(), true, true, CLIENT, undefined, ok([]), auth0Rules, amplitudeProfile);
     expect(r).toMatchObject({ id: 'idp.connections', status: 'fail' });
     expect(r.message).toBe('no connection is enabled for "Amplitude SSO": every sign-in to Amplitude fails (Auth0 answers "no connections enabled for the client")');
     expect(r.hint).toContain('sso-setup apply --connection NAME');
   });
 
   it('fails so even when the configured ones exist but are all turned off', () => {
-    expect(judgeConnections(config(['google-oauth2']), true, true, CLIENT, ok(TENANT), ok([]), auth0Rules).status).toBe('fail');
+    expect(judgeConnections(config(['google-oauth2']), true, true, CLIENT, ok(TENANT), ok([]), auth0Rules, amplitudeProfile).status).toBe('fail');
   });
 
   it('warns when a configured connection is turned off for the application, naming it and what serves it', () => {
-    const r = judgeConnections(config(['google-oauth2', 'Username-Password-Authentication']), true, true, CLIENT, ok(TENANT), ok([DB]), auth0Rules);
+    const r = judgeConnections(config(['google-oauth2', 'Username-Password-Authentication']), true, true, CLIENT, ok(TENANT), ok([DB]), auth0Rules, amplitudeProfile);
     expect(r.status).toBe('warn');
     expect(r.message).toBe('served by Username-Password-Authentication; the application is turned off on google-oauth2');
     expect(r.hint).toContain('sso-setup apply');
@@ -86,25 +87,25 @@ describe("judgeConnections: verify's idp.connections", () => {
   });
 
   it('warns when a configured connection is missing from the tenant', () => {
-    const r = judgeConnections(config(['acme-okta', 'Username-Password-Authentication']), true, true, CLIENT, ok(TENANT), ok([DB]), auth0Rules);
+    const r = judgeConnections(config(['acme-okta', 'Username-Password-Authentication']), true, true, CLIENT, ok(TENANT), ok([DB]), auth0Rules, amplitudeProfile);
     expect(r.status).toBe('warn');
     expect(r.message).toContain('the tenant has no connection acme-okta');
     expect(r.hint).toContain('application.connections');
   });
 
   it('warns when the application is also on connections the configuration does not name', () => {
-    const r = judgeConnections(config(['google-oauth2']), true, true, CLIENT, ok(TENANT), ok([GOOGLE, DB]), auth0Rules);
+    const r = judgeConnections(config(['google-oauth2']), true, true, CLIENT, ok(TENANT), ok([GOOGLE, DB]), auth0Rules, amplitudeProfile);
     expect(r).toMatchObject({ status: 'warn', details: { extra: ['Username-Password-Authentication'] } });
   });
 
   it('passes naming them: as configured, or whatever serves it when none is configured', () => {
-    expect(judgeConnections(config(['google-oauth2']), true, true, CLIENT, ok(TENANT), ok([GOOGLE]), auth0Rules)).toMatchObject({ status: 'pass', message: 'served by google-oauth2 (as configured)' });
-    expect(judgeConnections(config(), true, true, CLIENT, undefined, ok([DB, GOOGLE]), auth0Rules)).toMatchObject({ status: 'pass', message: 'served by Username-Password-Authentication, google-oauth2' });
+    expect(judgeConnections(config(['google-oauth2']), true, true, CLIENT, ok(TENANT), ok([GOOGLE]), auth0Rules, amplitudeProfile)).toMatchObject({ status: 'pass', message: 'served by google-oauth2 (as configured)' });
+    expect(judgeConnections(config(), true, true, CLIENT, undefined, ok([DB, GOOGLE]), auth0Rules, amplitudeProfile)).toMatchObject({ status: 'pass', message: 'served by Username-Password-Authentication, google-oauth2' });
   });
 
   it('skips what it cannot judge: no token, no read:connections, no application', () => {
-    expect(judgeConnections(config(), false, false, undefined, undefined, undefined, auth0Rules)).toMatchObject({ status: 'skip', message: 'needs a Management API token (see credentials)' });
-    expect(judgeConnections(config(), true, false, CLIENT, undefined, undefined, auth0Rules)).toMatchObject({ status: 'skip', message: 'needs the read:connections scope' });
-    expect(judgeConnections(config(), true, true, undefined, undefined, undefined, auth0Rules)).toMatchObject({ status: 'skip' });
+    expect(judgeConnections(config(), false, false, undefined, undefined, undefined, auth0Rules, amplitudeProfile)).toMatchObject({ status: 'skip', message: 'needs a Management API token (see credentials)' });
+    expect(judgeConnections(config(), true, false, CLIENT, undefined, undefined, auth0Rules, amplitudeProfile)).toMatchObject({ status: 'skip', message: 'needs the read:connections scope' });
+    expect(judgeConnections(config(), true, true, undefined, undefined, undefined, auth0Rules, amplitudeProfile)).toMatchObject({ status: 'skip' });
   });
 });

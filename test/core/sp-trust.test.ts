@@ -8,8 +8,9 @@ import type { Auth0Client } from '../../src/core/ports.js';
 import { uploadRecord } from '../../src/core/upload.js';
 import { judgeCertificate, judgeSpTrust } from '../../src/core/verify.js';
 import type { WebLoginResult } from '../../src/login/web-login.js';
-import { createManualSp } from '../../src/sp/amplitude/manual.js';
+import { createManualSp } from '../../src/sp/manual-delivery.js';
 import { auth0Rules } from '../../src/idp/auth0/rules.js';
+import { amplitudeProfile } from '../../src/sp/amplitude/profile.js';
 
 const A = `AA:${'11:'.repeat(30)}01`;
 const B = `BB:${'22:'.repeat(30)}02`;
@@ -40,7 +41,7 @@ const wrongPassword: WebLoginResult = { outcome: 'failed', code: 'LOGIN_REJECTED
 
 async function judge(metadata: Record<string, string | null>, idpSignsWith: string, login?: WebLoginResult) {
   const trust = await sp.readTrust(client(metadata));
-  return judgeSpTrust({ ok: true, value: trust }, metadataSigningWith(idpSignsWith), sp, login ? { ok: true, value: login } : undefined);
+  return judgeSpTrust({ ok: true, value: trust }, metadataSigningWith(idpSignsWith), sp, amplitudeProfile, login ? { ok: true, value: login } : undefined);
 }
 
 const handedOverA = sp.handOverRecord(A, HANDED);
@@ -122,7 +123,7 @@ describe('idp.certificate with manual delivery', () => {
   it('warns that a queued next key cannot be pre-trusted by an upload, and says what to do after a rotation', async () => {
     const trust = await sp.readTrust(client(confirmedA));
     const keys = { ok: true as const, value: [{ kid: 'k2', cert: 'not a pem', current: false, next: true, previous: false, revoked: false }] };
-    const c = judgeCertificate(metadataSigningWith(A), keys, { ok: true, value: trust }, { now: new Date('2031-03-03T00:00:00Z'), warnDays: 30, strict: false }, true, auth0Rules);
+    const c = judgeCertificate(metadataSigningWith(A), keys, { ok: true, value: trust }, { now: new Date('2031-03-03T00:00:00Z'), warnDays: 30, strict: false }, true, auth0Rules, amplitudeProfile);
     expect(c.status).toBe('warn');
     expect(c.message).toContain('a manual upload cannot pre-trust it');
     expect(c.hint).toContain('sso-setup confirm-upload');

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { applySetup, type ApplyResult, type MetadataChecker, type StepRecord } from '../../core/apply.js';
 import { EXIT, type ExitCode } from '../../errors.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
-import { amplitudeProfile } from '../../sp/amplitude/profile.js';
+import { spProfileFor } from '../../sp/targets.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Context } from '../context.js';
 import { createProgress, orgProgress } from '../progress.js';
@@ -29,7 +29,7 @@ export async function runApplyCommand(ctx: Context, flags: ApplyFlags): Promise<
     // One org named by orgId / AMPLITUDE_ORG_ID: the output scripts have always read.
     try {
       const result = await withInterruptNotice(ctx, 'run the same command again.', () => applyWithConfig(ctx, fleet.orgs[0]!, { dryRun }));
-      await printApplyResult(ctx, result);
+      await printApplyResult(ctx, result, fleet.orgs[0]!.sp.name);
       return EXIT.ok;
     } catch (error) {
       reportSteps(ctx, error);
@@ -85,7 +85,7 @@ export async function applyOrgs(
   // Manual delivery ends by writing the metadata file: a path that cannot take it is a usage error
   // found before anything is changed (also in a dry run, which would otherwise promise a write that fails).
   for (const config of orgs) {
-    const delivery = config.amplitude.delivery;
+    const delivery = config.sp.delivery;
     if (delivery.kind === 'manual') await checkWritable(resolve(ctx.cwd, delivery.metadataFile), metadataFileOrigin(config));
   }
   if (!orgs.length) return [];
@@ -107,9 +107,9 @@ export async function applyOrgs(
         idp: orgIdp,
         idpRules: auth0Rules,
         sp: createSp(ctx, config, http),
-        spProfile: amplitudeProfile,
+        spProfile: spProfileFor(config.sp),
         files,
-        progress: several ? orgProgress(progress, config.amplitude.orgId) : progress,
+        progress: several ? orgProgress(progress, config.sp.id) : progress,
         checkMetadata,
         now: ctx.now,
         runId,
@@ -161,13 +161,13 @@ function metadataFileOrigin(config: ResolvedConfig): string {
   return 'the default metadata file';
 }
 
-export async function printApplyResult(ctx: Context, result: ApplyResult): Promise<void> {
+export async function printApplyResult(ctx: Context, result: ApplyResult, spName: string): Promise<void> {
   if (ctx.output.json) {
     ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
   const { renderApplyResult } = await import('../render/apply-result.js');
-  ctx.io.stdout.write(renderApplyResult(result, style(ctx.output.color), { stepsShownAbove: progressShownAbove(ctx) }));
+  ctx.io.stdout.write(renderApplyResult(result, style(ctx.output.color), { stepsShownAbove: progressShownAbove(ctx), spName }));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ManualSp } from '../../core/ports.js';
 import { day } from '../../core/upload.js';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
-import { amplitudeProfile } from '../../sp/amplitude/profile.js';
+import { spProfileFor } from '../../sp/targets.js';
 import type { Context } from '../context.js';
 import { createServices } from '../services.js';
 import { loadSetupConfig, type SetupFlags } from '../setup-config.js';
@@ -32,7 +32,7 @@ export async function runConfirmUploadCommand(ctx: Context, flags: ConfirmUpload
   const handed = upload.handedOverAt ? ` (handed over ${day(upload.handedOverAt)})` : '';
   ctx.io.stdout.write(
     result.changed
-      ? `${s.green('✔')} Recorded: certificate ${upload.certificate}${handed} was uploaded in Amplitude.\n` +
+      ? `${s.green('✔')} Recorded: certificate ${upload.certificate}${handed} was uploaded in ${config.sp.name}.\n` +
           '`sso-setup verify` passes sp.trust while the IdP signs with it; a rotation or a new hand-over needs a new upload and confirmation.\n'
       : `${s.green('✔')} Already recorded: the upload of certificate ${upload.certificate} was confirmed on ${day(upload.confirmedAt)}. Nothing changed.\n`,
   );
@@ -48,5 +48,5 @@ export async function confirmWithConfig(ctx: Context, config: ResolvedConfig, fi
       hint: '`verify` reads what the SP trusts from the endpoint itself. For a manual upload, pass --delivery manual.',
     });
   }
-  return confirmUpload(config, { idp, idpRules: auth0Rules, sp: sp as ManualSp, spProfile: amplitudeProfile, checkMetadata: loadChecker, now: ctx.now }, fingerprint);
+  return confirmUpload(config, { idp, idpRules: auth0Rules, sp: sp as ManualSp, spProfile: spProfileFor(config.sp), checkMetadata: loadChecker, now: ctx.now }, fingerprint);
 }

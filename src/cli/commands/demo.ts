@@ -37,7 +37,7 @@ export async function runDemoCommand(ctx: Context, flags: { tls?: boolean; custo
       reportSteps(ctx, error);
       throw error;
     }
-    if (!ctx.output.json) await printApplyResult(ctx, result);
+    if (!ctx.output.json) await printApplyResult(ctx, result, config.sp.name);
 
     const login = progress.start(`Signing in as ${sandbox.auth0.user.email}: SP-initiated SAML login through both emulators, no browser`);
     const outcome = await webLogin({

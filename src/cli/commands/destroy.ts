@@ -1,6 +1,6 @@
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
-import { amplitudeProfile } from '../../sp/amplitude/profile.js';
+import { spProfileFor } from '../../sp/targets.js';
 import { destroySetup, findDestroyTargets, type DestroyResult, type DestroyTargets } from '../../core/destroy.js';
 import { forEachOrg, shareTenant, type OrgOutcome } from '../../core/fleet.js';
 import type { ResolvedConfig } from '../../config/types.js';
@@ -34,14 +34,14 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
   const progress = await createProgress(ctx, { plain: list });
   const { http, idp } = createTenantServices(ctx, orgs[0]!.auth0, progress);
   const tenant = shareTenant(idp);
-  const sps = new Map(orgs.map((o) => [o.amplitude.orgId, createSp(ctx, o, http)]));
-  const label = (o: ResolvedConfig) => (list ? orgProgress(progress, o.amplitude.orgId) : progress);
+  const sps = new Map(orgs.map((o) => [o.sp.id, createSp(ctx, o, http)]));
+  const label = (o: ResolvedConfig) => (list ? orgProgress(progress, o.sp.id) : progress);
 
   // 1. What would go: every org's marked applications, from the one listing.
   const targets = await forEachOrg(orgs, tenant, FLEET_CONCURRENCY, async (config, orgIdp) => {
     const step = label(config).start('Finding the Auth0 application for this org');
     try {
-      const found = await findDestroyTargets(config, { idp: orgIdp, idpRules: auth0Rules, spProfile: amplitudeProfile });
+      const found = await findDestroyTargets(config, { idp: orgIdp, idpRules: auth0Rules, spProfile: spProfileFor(config.sp) });
       step.done(found.clients.length ? `Found ${found.clients.map((c) => `"${c.name}" (${c.client_id})`).join(', ')}` : 'No Auth0 application carries the marker for this org');
       return found;
     } catch (error) {
@@ -56,7 +56,7 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
     const what = orgs.flatMap((o, i) => {
       const t = targets[i]!;
       if (!t.ok) return [];
-      const sp = sps.get(o.amplitude.orgId)!;
+      const sp = sps.get(o.sp.id)!;
       return [
         ...t.value.clients.map((c) => `delete Auth0 application "${c.name}" (${c.client_id})`),
         ...(sp.delivery === 'endpoint' ? [`disable SSO at ${sp.target}`] : []),
@@ -73,19 +73,19 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
   // 2. Each org: SSO off at the SP, its applications deleted, a listing to catch an overlapping apply.
   const found = new Map(targets.flatMap((t): [string, DestroyTargets][] => (t.ok ? [[t.orgId, t.value]] : [])));
   const outcomes: OrgOutcome<DestroyResult>[] = await forEachOrg(
-    orgs.filter((o) => found.has(o.amplitude.orgId)),
+    orgs.filter((o) => found.has(o.sp.id)),
     tenant,
     FLEET_CONCURRENCY,
-    (config, orgIdp) => destroySetup(config, { idp: orgIdp, idpRules: auth0Rules, sp: sps.get(config.amplitude.orgId)!, spProfile: amplitudeProfile, progress: label(config) }, found.get(config.amplitude.orgId)!),
+    (config, orgIdp) => destroySetup(config, { idp: orgIdp, idpRules: auth0Rules, sp: sps.get(config.sp.id)!, spProfile: spProfileFor(config.sp), progress: label(config) }, found.get(config.sp.id)!),
     { fresh: true },
   );
   const byOrg = new Map(outcomes.map((o) => [o.orgId, o]));
-  const all = orgs.map((o, i) => byOrg.get(o.amplitude.orgId) ?? (targets[i] as OrgOutcome<DestroyResult>));
+  const all = orgs.map((o, i) => byOrg.get(o.sp.id) ?? (targets[i] as OrgOutcome<DestroyResult>));
 
   if (!list) {
     const only = all[0]!;
     if (!only.ok) throw only.error;
-    printOne(ctx, only.value);
+    printOne(ctx, only.value, orgs[0]!.sp.name);
     return EXIT.ok;
   }
   const entries = all.map((o) =>
@@ -110,18 +110,18 @@ export async function runDestroyCommand(ctx: Context, flags: DestroyFlags): Prom
   return ok ? EXIT.ok : EXIT.failure;
 }
 
-function describe(result: DestroyResult): string[] {
+function describe(result: DestroyResult, spName = 'Amplitude'): string[] {
   const lines = [result.changed ? 'Destroyed.' : 'Nothing to destroy: no application and SSO already off.'];
   for (const d of result.idp.deleted) lines.push(`  deleted Auth0 application "${d.name}" (${d.clientId})`);
   if (result.sp.delivery === 'endpoint') lines.push(`  SSO disabled at ${result.sp.target}`);
   if (result.manualSteps) {
-    lines.push('', 'Left to you, in Amplitude:');
+    lines.push('', `Left to you, in ${spName}:`);
     result.manualSteps.forEach((s, i) => lines.push(`  ${i + 1}. ${s}`));
   }
   return lines;
 }
 
-function printOne(ctx: Context, result: DestroyResult): void {
+function printOne(ctx: Context, result: DestroyResult, spName: string): void {
   if (ctx.output.json) ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else ctx.io.stdout.write(`${describe(result).join('\n')}\n`);
+  else ctx.io.stdout.write(`${describe(result, spName).join('\n')}\n`);
 }

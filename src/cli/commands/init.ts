@@ -18,7 +18,8 @@ import { createAuth0Admin } from '../../idp/auth0/management.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
 import { grantHint, SCOPES } from '../../idp/auth0/scopes.js';
 import { probeTenant } from '../../idp/auth0/tenant-probe.js';
-import { amplitudeUploadSteps, confirmUploadCommand } from '../../sp/amplitude/manual.js';
+import { amplitudeUploadSteps } from '../../sp/amplitude/profile.js';
+import { confirmUploadCommand } from '../../sp/manual-delivery.js';
 import { parseAmplitudeSpUrl } from '../../sp/amplitude/urls.js';
 import { capitalised } from '../../text.js';
 import type { Context } from '../context.js';
@@ -412,7 +413,7 @@ async function walkThroughUpload(
   s: Style,
 ): Promise<void> {
   const certificate = result.sp.upload?.certificate;
-  const steps = amplitudeUploadSteps(config.amplitude.baseUrl, result.sp.target);
+  const steps = amplitudeUploadSteps(config.sp.baseUrl, result.sp.target);
   const show = () => steps.forEach((line, i) => say(`  ${i + 1}. ${line}`));
   say('');
   say(s.bold('Now the part Amplitude does not let a program do. In Amplitude:'));
@@ -445,9 +446,9 @@ async function walkThroughUpload(
 }
 
 function printCiHelp(ctx: Context, configPath: string, config: ResolvedConfig, list: boolean, s: Style): void {
-  const orgId = config.amplitude.orgId;
+  const orgId = config.sp.id;
   const spToken = list ? `${orgTokenEnv(orgId)} (or the shared ${ENV.amplitudeSsoToken})` : ENV.amplitudeSsoToken;
-  const secrets = [ENV.auth0ClientSecret, ...(config.amplitude.delivery.kind === 'endpoint' ? [spToken] : [])];
+  const secrets = [ENV.auth0ClientSecret, ...(config.sp.delivery.kind === 'endpoint' ? [spToken] : [])];
   const lines = [
     '',
     s.bold('Replay this setup in CI (safe to run every day):'),

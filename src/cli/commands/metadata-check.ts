@@ -91,7 +91,7 @@ async function expectedHost(value: string): Promise<string> {
  * The document's bytes, never more than the cap plus one byte: enough for the checker to say
  * "too large" without reading a huge file or an endless pipe.
  */
-async function readSource(ctx: Context, source: string): Promise<Uint8Array> {
+export async function readSource(ctx: Context, source: string): Promise<Uint8Array> {
   const limit = DEFAULT_MAX_BYTES + 1;
   if (source === '-') {
     if (ctx.io.isStdinTTY) {

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { executeRotation, readRotation, type ManualHandOver, type RotateDeps } from '../../core/rotate.js';
 import { verifySetup } from '../../core/verify.js';
-import { EXIT, SsoError, type ExitCode } from '../../errors.js';
+import { EXIT, usageError, SsoError, type ExitCode } from '../../errors.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
-import { amplitudeProfile } from '../../sp/amplitude/profile.js';
+import { spProfileFor } from '../../sp/targets.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Context } from '../context.js';
 import { checkWritable, createFileStore } from '../file-store.js';
@@ -41,22 +41,27 @@ export async function runRotateCommand(ctx: Context, flags: RotateFlags): Promis
     });
   }
   const orgs = fleet.orgs;
+  const kind = orgs[0]?.sp.kind;
+  if (kind && kind !== 'amplitude') {
+    // Polis keeps one certificate per connection (no pre-trust); a generic SP's file of two keys is untested.
+    throw usageError('ROTATE_UNSUPPORTED_SP', `rotate handles Amplitude targets; this configuration wires ${orgs[0]!.sp.name}`, 'Rotate the signing key in Auth0 (Settings > Signing Keys), then run `sso-setup apply` at once (README: Other SAML apps).');
+  }
   for (const config of orgs) {
-    if (config.amplitude.delivery.kind === 'manual') await checkWritable(resolve(ctx.cwd, config.amplitude.delivery.metadataFile), 'the metadata file');
+    if (config.sp.delivery.kind === 'manual') await checkWritable(resolve(ctx.cwd, config.sp.delivery.metadataFile), 'the metadata file');
   }
   const testUser = await resolveTestUser(ctx, flags);
   const several = orgs.length > 1;
   const progress = await createProgress(ctx, { plain: several });
   const { http, idp } = createTenantServices(ctx, orgs[0]!.auth0, progress);
-  const sps = new Map<string, SpConnector>(orgs.map((o) => [o.amplitude.orgId, createSp(ctx, o, http)]));
+  const sps = new Map<string, SpConnector>(orgs.map((o) => [o.sp.id, createSp(ctx, o, http)]));
   const now = ctx.now();
   const deps: RotateDeps = {
     idp,
     idpRules: auth0Rules,
-    sp: (config) => sps.get(config.amplitude.orgId)!,
-    spProfile: amplitudeProfile,
+    sp: (config) => sps.get(config.sp.id)!,
+    spProfile: spProfileFor(orgs[0]!.sp),
     files: createFileStore(ctx.cwd, ctx.secrets),
-    progress: (config?: ResolvedConfig) => (config && several ? orgProgress(progress, config.amplitude.orgId) : progress),
+    progress: (config?: ResolvedConfig) => (config && several ? orgProgress(progress, config.sp.id) : progress),
     // The XML Schema step batches concurrent documents itself (src/saml/schema.ts): no queue here.
     checkMetadata: loadChecker,
     now: ctx.now,

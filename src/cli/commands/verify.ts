@@ -8,7 +8,7 @@ import type { FetchLike } from '../../http/client.js';
 import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.js';
 import { preloadLoginWalk, webLogin } from '../../login/web-login.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
-import { amplitudeProfile } from '../../sp/amplitude/profile.js';
+import { spProfileFor } from '../../sp/targets.js';
 import type { Context } from '../context.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import { checkWritable, writeFileAtomic } from '../file-store.js';
@@ -106,16 +106,16 @@ export function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnecto
   preloadLoginWalk();
   // The login pages are on the custom domain when one is set, like the SSO URL the metadata gives.
   const idpOrigin = new URL(config.auth0.samlBaseUrl).origin;
-  const spOrigin = new URL(config.amplitude.acsUrl).origin;
+  const spOrigin = new URL(config.sp.acsUrl).origin;
   return {
     idp,
     idpRules: auth0Rules,
     sp,
-    spProfile: amplitudeProfile,
+    spProfile: spProfileFor(config.sp),
     checkMetadata: loadChecker,
     probe: (ssoUrl) => {
-      // An AuthnRequest exactly as Amplitude would send it (its entity ID and ACS).
-      const { xml } = buildAuthnRequest({ issuer: config.amplitude.entityId, acsUrl: config.amplitude.acsUrl, destination: ssoUrl, nameIdFormat: amplitudeProfile.nameIdFormat });
+      // An AuthnRequest exactly as the SP would send it (its entity ID and ACS).
+      const { xml } = buildAuthnRequest({ issuer: config.sp.entityId, acsUrl: config.sp.acsUrl, destination: ssoUrl, nameIdFormat: config.sp.nameIdFormat });
       return webLogin({ http, startUrl: redirectBindingUrl(ssoUrl, xml), allowedOrigins: [idpOrigin] });
     },
     // IdP-initiated: works with any SP that accepts unsolicited responses, without knowing its login URL.

@@ -18,6 +18,8 @@ export interface ApplyRenderOptions {
    * are then not listed a second time.
    */
   stepsShownAbove?: boolean;
+  /** The SP the manual steps are done in (default Amplitude). */
+  spName?: string;
 }
 
 export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRenderOptions = {}): string {
@@ -88,7 +90,7 @@ export function renderApplyResult(result: ApplyResult, s: Style, opts: ApplyRend
     }
   }
   if (result.manualSteps?.length && listed) {
-    out.push('', s.bold('Left to you, in Amplitude:'));
+    out.push('', s.bold(`Left to you, in ${opts.spName ?? 'Amplitude'}:`));
     result.manualSteps.forEach((line, i) => out.push(`  ${i + 1}. ${line}`));
   }
   return `${out.join('\n')}\n`;

@@ -1,10 +1,9 @@
 /**
- * The Amplitude-ready Auth0 application: its SAML2 addon (`addons.samlp`), callbacks and marker.
- * Amplitude needs NameID = email in emailAddress format, a non-empty attribute statement and a
- * signed response or assertion (reference/amplitude-and-anchors.md §1.4); Auth0 stores `samlp`
- * verbatim and applies its own defaults (rsa-sha1!) at runtime, so every setting is sent explicitly.
+ * The SP-ready Auth0 application: its SAML2 addon (`addons.samlp`), callbacks and marker. The defaults
+ * are Amplitude's needs, which most SPs share: NameID = email in emailAddress format, a non-empty
+ * attribute statement and a signed assertion (reference/amplitude-and-anchors.md §1.4); Auth0 stores
+ * `samlp` verbatim and applies its own defaults (rsa-sha1!) at runtime, so every setting is sent explicitly.
  */
-import type { AmplitudeSp } from '../../sp/amplitude/urls.js';
 import type { SamlSettings } from '../../config/types.js';
 import type { SamlAddon } from '../../core/ports.js';
 
@@ -22,7 +21,7 @@ export const SP_CERT_KEY = 'sso_setup_sp_cert';
 export const SP_CERT_AT_KEY = 'sso_setup_sp_cert_at';
 export const SP_CONFIRMED_KEY = 'sso_setup_sp_confirmed';
 
-export function defaultSamlSettings(sp: AmplitudeSp): SamlSettings {
+export function defaultSamlSettings(sp: { entityId: string; acsUrl: string }): SamlSettings {
   return {
     callbacks: [sp.acsUrl],
     audience: sp.entityId,

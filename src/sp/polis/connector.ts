@@ -125,6 +125,7 @@ export function createPolisSp(target: PolisTarget, apiKey: string, http: FetchLi
   return {
     delivery: 'endpoint',
     target: where,
+    trustsOneCertificate: true,
     connection,
     async readTrust() {
       return toTrust(await connection());

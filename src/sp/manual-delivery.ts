@@ -1,12 +1,12 @@
 /**
- * Manual SP delivery: Amplitude has no public SSO settings API, so the metadata is saved to a file
- * and a person uploads it. Two facts are recorded in the Auth0 client's `client_metadata`, so
+ * Manual SP delivery: the SP has no settings API sso-setup can use (Amplitude has none public; a SAML
+ * SP known only from its metadata), so the metadata is saved to a file and a person uploads it. Two facts are recorded in the Auth0 client's `client_metadata`, so
  * `verify` (anywhere, later) can judge them: the certificate handed over (by `apply`), and a
  * person's confirmation that they uploaded exactly that certificate (`confirm-upload`, or `init`).
- * A hand-over alone proves nothing about Amplitude.
+ * A hand-over alone proves nothing about the SP.
  */
-import type { Auth0Client, ManualSp, SpTrust } from '../../core/ports.js';
-import { SP_CERT_AT_KEY, SP_CERT_KEY, SP_CONFIRMED_KEY } from '../../idp/auth0/saml-addon.js';
+import type { Auth0Client, ManualSp, SpTrust } from '../core/ports.js';
+import { SP_CERT_AT_KEY, SP_CERT_KEY, SP_CONFIRMED_KEY } from '../idp/auth0/saml-addon.js';
 
 export function createManualSp(metadataFile: string): ManualSp {
   return {
@@ -33,26 +33,15 @@ export function createManualSp(metadataFile: string): ManualSp {
   };
 }
 
-/** The steps in Amplitude's UI (as Amplitude's own Auth0 guide gives them). */
-export function amplitudeUploadSteps(baseUrl: string, metadataPath: string): string[] {
-  return [
-    `Sign in to ${baseUrl} as an organisation admin.`,
-    'Open Settings > Organization settings > Access & SSO Settings.',
-    'Identity Provider: choose Auth0.',
-    `Upload Metadata File: choose ${metadataPath}.`,
-    'Click Save.',
-  ];
-}
-
 /** The command that records a person's confirmation of the upload of `certificate`. */
 export function confirmUploadCommand(certificate: string): string {
   return `sso-setup confirm-upload --fingerprint ${certificate}`;
 }
 
-/** Everything left to the person: the upload, its confirmation, a test login, verify. */
-export function manualUploadSteps(baseUrl: string, metadataPath: string, certificate: string | undefined): string[] {
+/** Everything left to the person after a hand-over: the upload steps, the confirmation, a test login, verify. */
+export function manualSteps(uploadSteps: string[], certificate: string | undefined): string[] {
   return [
-    ...amplitudeUploadSteps(baseUrl, metadataPath),
+    ...uploadSteps,
     certificate
       ? `Record that you did: ${confirmUploadCommand(certificate)}`
       : 'Record that you did: `sso-setup confirm-upload --fingerprint <the certificate apply printed>`',
