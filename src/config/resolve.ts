@@ -580,7 +580,7 @@ function resolveSaml(
   if (!other && s.nameIdentifierFormat !== EMAIL_ADDRESS_FORMAT) {
     diagnostics.push({ severity: 'warning', field: 'saml.nameIdentifierFormat', origin: `${fileName} saml.nameIdentifierFormat`, message: 'Amplitude expects the NameID to be the email in emailAddress format', hint: `Remove it to use ${EMAIL_ADDRESS_FORMAT}.` });
   }
-  if (other && other.facts.nameIdFormats.length > 0 && !other.facts.nameIdFormats.includes(s.nameIdentifierFormat)) {
+  if (other && other.facts.nameIdFormats.length > 0 && !other.facts.nameIdFormats.includes(s.nameIdentifierFormat) && !other.facts.nameIdFormats.includes(UNSPECIFIED_FORMAT)) {
     diagnostics.push({
       severity: 'warning',
       field: 'saml.nameIdentifierFormat',
@@ -614,11 +614,17 @@ function spHost(facts: SpMetadataFacts): string {
   return new URL(facts.acsUrl).host;
 }
 
-/** The NameID format to send: emailAddress when the SP lists it or lists none, else the first it lists. */
+/**
+ * The NameID format to send: emailAddress when the SP lists it or states no need (none listed, or only
+ * `unspecified`, which accepts any), else the first it lists (Auth0 offers emailAddress, persistent, transient).
+ */
 function spNameIdFormat(facts: SpMetadataFacts): string {
-  if (facts.nameIdFormats.length === 0 || facts.nameIdFormats.includes(EMAIL_ADDRESS_FORMAT)) return EMAIL_ADDRESS_FORMAT;
-  return facts.nameIdFormats[0]!;
+  const needs = facts.nameIdFormats.filter((f) => f !== UNSPECIFIED_FORMAT);
+  if (needs.length === 0 || needs.includes(EMAIL_ADDRESS_FORMAT)) return EMAIL_ADDRESS_FORMAT;
+  return needs[0]!;
 }
+
+const UNSPECIFIED_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 
 /**
  * Parses the config file and checks it against the schema. Returns what it holds and the settings

@@ -159,7 +159,7 @@ function decodeDocumentText(input: Uint8Array | string, maxBytes: number = DEFAU
 }
 
 function tooLarge(size: number, cap: number): XmlRejection {
-  return reject('INPUT_TOO_LARGE', `The document is over the ${formatBytes(cap)} size limit (at least ${size} bytes); SAML metadata for one IdP is a few KiB.`);
+  return reject('INPUT_TOO_LARGE', `The document is over the ${formatBytes(cap)} size limit (at least ${size} bytes); SAML metadata for one IdP or SP is a few KiB.`);
 }
 
 function formatBytes(n: number): string {
@@ -306,7 +306,7 @@ function scanMarkupCount(text: string): XmlRejection | undefined {
     if (++count > MAX_MARKUP_ITEMS) {
       return reject(
         'XML_TOO_MANY_NODES',
-        `The document has more than ${MAX_MARKUP_ITEMS.toLocaleString('en-US')} elements, attributes, comments and processing instructions (line ${lineAt(text, m.index)}); SAML metadata for one IdP has a few hundred.`,
+        `The document has more than ${MAX_MARKUP_ITEMS.toLocaleString('en-US')} elements, attributes, comments and processing instructions (line ${lineAt(text, m.index)}); SAML metadata for one IdP or SP has a few hundred.`,
       );
     }
   }

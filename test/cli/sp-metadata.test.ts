@@ -1,0 +1,246 @@
+/**
+ * Any SAML SP from its metadata (`apply --sp-metadata`, `sp` in the config file), against the sandbox:
+ * real SP metadata documents (fixtures/sp-metadata, fixtures/metadata: provenance beside them) configure
+ * the Auth0 application (callbacks = the POST ACS, audience = entity ID, the NameID format the SP lists),
+ * the IdP metadata is handed over as a file with generic steps, a re-run changes nothing, verify probes
+ * with the SP's entity ID and ACS, destroy removes it. Hostile or wrong SP metadata changes nothing.
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { REPO_ROOT, runCli, spawnCli, type CliResult } from '../helpers/run-cli.js';
+import { markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
+import type { Sandbox } from '../../src/sandbox/index.js';
+
+jest.setTimeout(120_000);
+
+const EMAIL = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
+
+/** Real SP metadata documents and what the checker reads from them (PROVENANCE.md beside each). */
+const REAL_SPS = [
+  {
+    file: 'fixtures/sp-metadata/ruby-saml-lyang-saml-proxy-example.xml',
+    entityId: 'https://github.com/lyang/saml-proxy-example',
+    acs: 'http://localhost/consume',
+    // It lists only `unspecified` (any format will do), which Auth0's metadata does not offer: emailAddress is sent.
+    nameIdFormat: EMAIL,
+  },
+  {
+    file: 'fixtures/metadata/auth0-SP-metadata-Samleiki-NOT-IDP.xml',
+    entityId: 'urn:auth0:auth0-service-provider-test:Samleiki',
+    acs: 'https://auth0-service-provider-test.eu.auth0.com/login/callback?connection=Samleiki',
+    nameIdFormat: EMAIL,
+  },
+  {
+    file: 'fixtures/metadata/auth0-SP-metadata-SAMLconection-NOT-IDP.xml',
+    entityId: 'urn:auth0:auth0-service-provider-test:SAMLconection',
+    acs: 'https://auth0-service-provider-test.eu.auth0.com/login/callback?connection=SAMLconection',
+    nameIdFormat: EMAIL,
+  },
+];
+
+interface Check {
+  id: string;
+  status: string;
+  message: string;
+  hint?: string;
+}
+
+let cwd: string;
+beforeAll(() => {
+  cwd = tempDir();
+});
+afterAll(() => removeDir(cwd));
+
+const sandbox = useSandbox();
+
+/** The sandbox's env without a test user: the real SPs' hosts are not reachable from a test. */
+function env(sb: Sandbox, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...sb.env, SANDBOX_USER_EMAIL: '', SANDBOX_USER_PASSWORD: '', ...extra };
+}
+
+function run(sb: Sandbox, args: string[], extra: Record<string, string> = {}): Promise<CliResult> {
+  return spawnCli(args, { cwd, env: env(sb, extra), timeoutMs: 60_000 });
+}
+
+function clientsMarked(sb: Sandbox, value: string): Record<string, unknown>[] {
+  return sb.auth0.tenant.listClients().filter((c) => (c.client_metadata as Record<string, string> | undefined)?.sso_setup === value);
+}
+
+function fixture(path: string): string {
+  return join(REPO_ROOT, path);
+}
+
+describe('apply --sp-metadata with real SP metadata', () => {
+  it.each(REAL_SPS)('$file configures the Auth0 application from the SP metadata', async (sp) => {
+    const sb = sandbox();
+    const r = await run(sb, ['apply', '--json', '--sp-metadata', fixture(sp.file)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.exitCode).toBe(0);
+    const [client, ...others] = clientsMarked(sb, `saml:${sp.entityId}`);
+    expect(others).toEqual([]);
+    expect(client).toMatchObject({ app_type: 'regular_web', callbacks: [sp.acs] });
+    const samlp = (client!.addons as Record<string, Record<string, unknown>>).samlp!;
+    expect(samlp).toMatchObject({ audience: sp.entityId, recipient: sp.acs, destination: sp.acs, nameIdentifierFormat: sp.nameIdFormat, signResponse: false, signatureAlgorithm: 'rsa-sha256' });
+    const result = JSON.parse(r.stdout) as { sp: { delivery: string; target: string }; manualSteps: string[] };
+    expect(result.sp.delivery).toBe('manual');
+    // The IdP metadata is handed over as a file, named after the SP, with steps that name no Amplitude.
+    expect(readFileSync(result.sp.target, 'utf8')).toContain('IDPSSODescriptor');
+    expect(result.manualSteps.join('\n')).toContain(result.sp.target);
+    expect(result.manualSteps.join('\n')).not.toMatch(/Amplitude/);
+    // The Amplitude org of the same sandbox is untouched.
+    expect(markedClients(sb)).toEqual([]);
+  });
+
+  it('a full story: re-apply changes nothing, verify probes as the SP, confirm-upload, destroy', async () => {
+    const sb = sandbox();
+    const sp = REAL_SPS[1]!;
+    const args = ['--sp-metadata', fixture(sp.file), '--metadata-file', 'samleiki-idp.xml', '--app-name', 'Samleiki'];
+    const first = await run(sb, ['apply', '--json', ...args]);
+    expect(first.exitCode).toBe(0);
+    const again = await run(sb, ['apply', '--json', ...args]);
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, idp: { action: 'none' }, sp: { action: 'none' } });
+
+    const verify = await run(sb, ['verify', '--json', ...args]);
+    expect(verify.stderr).not.toMatch(/\n\s+at /);
+    const checks = (JSON.parse(verify.stdout) as { checks: Check[] }).checks;
+    const check = (id: string) => checks.find((c) => c.id === id)!;
+    expect(check('idp.client')).toMatchObject({ status: 'pass', message: expect.stringContaining('as auth0-service-provider-test.eu.auth0.com needs') });
+    // The IdP answered an AuthnRequest carrying the SP's entity ID and ACS.
+    expect(check('sso.probe').status).toBe('pass');
+    expect(check('sp.trust')).toMatchObject({ status: 'warn', hint: expect.stringContaining("auth0-service-provider-test.eu.auth0.com's SAML settings") });
+    expect(check('sso.login').status).toBe('skip');
+    expect(verify.exitCode).toBe(0);
+
+    const certificate = (JSON.parse(first.stdout) as { metadata: { certificates: { sha256: string }[] } }).metadata.certificates[0]!.sha256;
+    const confirm = await run(sb, ['confirm-upload', '--fingerprint', certificate, ...args]);
+    expect(confirm.exitCode).toBe(0);
+    expect(confirm.stdout).toContain('was uploaded in auth0-service-provider-test.eu.auth0.com');
+    const after = await run(sb, ['verify', '--json', ...args]);
+    expect((JSON.parse(after.stdout) as { checks: Check[] }).checks.find((c) => c.id === 'sp.trust')!.status).toBe('pass');
+
+    const destroy = await run(sb, ['destroy', '--yes', ...args]);
+    expect(destroy.exitCode).toBe(0);
+    expect(destroy.stdout).toContain('Left to you, in auth0-service-provider-test.eu.auth0.com:');
+    expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual([]);
+  });
+
+  it('reads the SP metadata from the config file (sp.metadata) and from a URL', async () => {
+    const sb = sandbox();
+    const sp = REAL_SPS[0]!;
+    const server = await serve(readFileSync(fixture(sp.file)));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/saml/metadata`;
+      const config = join(cwd, 'generic.json');
+      writeFileSync(config, JSON.stringify({ sp: { metadata: url, metadataFile: 'from-url.xml' }, application: { name: 'Proxy example' } }));
+      const r = await run(sb, ['apply', '--json', '--config', config]);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.exitCode).toBe(0);
+      expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual([expect.objectContaining({ name: 'Proxy example', callbacks: [sp.acs] })]);
+      expect(existsSync(join(cwd, 'from-url.xml'))).toBe(true);
+      await run(sb, ['destroy', '--yes', '--config', config]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('hostile or wrong SP metadata changes nothing', () => {
+  const minimalSp = (acs: string, extra = '') =>
+    `<?xml version="1.0"?>\n<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp.example.com/saml">` +
+    `<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">${extra}` +
+    `<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="${acs}" index="0"/>` +
+    '</md:SPSSODescriptor></md:EntityDescriptor>';
+  const cases: [string, string, string[]][] = [
+    ['an entity expanding in the ACS (DOCTYPE)', '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "https://evil.example/acs">]>' + minimalSp('&a;').replace('<?xml version="1.0"?>\n', ''), ['XML_DOCTYPE_FORBIDDEN']],
+    ['a javascript: ACS', minimalSp('javascript:alert(1)'), ['ACS_LOCATION_INVALID']],
+    ['a plain-http ACS on a public host', minimalSp('http://sp.example.com/acs'), ['ACS_NOT_HTTPS']],
+    ['a comment inside the NameID format', minimalSp('https://sp.example.com/acs', '<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:<!-- x -->emailAddress</md:NameIDFormat>'), ['XML_COMMENT_IN_VALUE']],
+    ['no HTTP-POST ACS (Artifact only)', minimalSp('https://sp.example.com/acs').replace('bindings:HTTP-POST', 'bindings:HTTP-Artifact'), ['ACS_MISSING']],
+  ];
+
+  it.each(cases)('%s', async (_name, xml, codes) => {
+    const sb = sandbox();
+    const file = join(cwd, `hostile-${codes[0]}.xml`);
+    writeFileSync(file, xml);
+    const before = sb.auth0.tenant.listClients().length;
+    const r = await runCli(['apply', '--json', '--sp-metadata', file], { env: env(sb), cwd });
+    expect(r.exitCode).toBe(2);
+    const error = JSON.parse(r.stdout) as { error: { code: string; details: { errors: { code: string }[] } } };
+    expect(error.error.code).toBe('SP_METADATA_INVALID');
+    expect(error.error.details.errors.map((e) => e.code)).toEqual(expect.arrayContaining(codes));
+    expect(sb.auth0.tenant.listClients().length).toBe(before);
+  });
+
+  it.each([
+    ['fixtures/metadata/attacks/billion-laughs.xml', 'XML_DOCTYPE_FORBIDDEN'],
+    ['fixtures/metadata/attacks/xxe-file-entity.xml', 'XML_DOCTYPE_FORBIDDEN'],
+    ['fixtures/metadata/attacks/numeric-charref-flood.xml', 'INPUT_TOO_LARGE'],
+    ['fixtures/metadata/attacks/two-root-elements.xml', 'XML_MULTIPLE_ROOTS'],
+    ['fixtures/sp-metadata/crewjam-saml-zitadel-EXPIRED.xml', 'METADATA_EXPIRED'],
+    ['fixtures/sp-metadata/samlify-spmeta-NO-NAMESPACE.xml', 'METADATA_WRONG_ROOT'],
+    // IdP metadata where the SP's belongs: the usual mix-up.
+    ['fixtures/metadata/attacks/http-sso-location.xml', 'METADATA_NOT_SP'],
+  ])('%s is refused with %s, in text too, and nothing is created', async (file, code) => {
+    const sb = sandbox();
+    const before = sb.auth0.tenant.listClients().length;
+    const r = await runCli(['apply', '--sp-metadata', fixture(file)], { env: env(sb), cwd });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('failed the checks');
+    expect(r.stderr).toContain(code);
+    expect(r.stderr).toContain('sso-setup metadata check --role sp');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(sb.auth0.tenant.listClients().length).toBe(before);
+  });
+
+  it('a missing file, and an unreachable URL, are named with the setting that gave them', async () => {
+    const sb = sandbox();
+    const missing = await runCli(['apply', '--sp-metadata', 'nope.xml'], { env: env(sb), cwd });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('nope.xml (--sp-metadata)');
+    const server = await serve(Buffer.from(''));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    const unreachable = await runCli(['apply', '--sp-metadata', `http://127.0.0.1:${port}/md.xml`], { env: env(sb), cwd });
+    expect(unreachable.exitCode).not.toBe(0);
+    expect(unreachable.stderr).toContain(`http://127.0.0.1:${port}/md.xml (--sp-metadata)`);
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('configuration rules of a generic SP', () => {
+  it('refuses Amplitude settings beside sp, endpoint delivery, and a response signature an SP wanting signed assertions refuses', async () => {
+    const sb = sandbox();
+    const sp = fixture(REAL_SPS[1]!.file);
+    const both = join(cwd, 'both.json');
+    writeFileSync(both, JSON.stringify({ amplitude: { orgId: '123456' }, sp: { metadata: sp } }));
+    const r1 = await runCli(['apply', '--config', both], { env: env(sb), cwd });
+    expect(r1.exitCode).toBe(2);
+    expect(r1.stderr).toContain('both.json amplitude): is set, but this configuration wires a SAML SP from its metadata');
+
+    const r2 = await runCli(['apply', '--sp-metadata', sp, '--delivery', 'endpoint', '--amplitude-org-id', '123456'], { env: env(sb), cwd });
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr).toContain("'endpoint' is not a delivery of a SAML SP known from its metadata");
+    expect(r2.stderr).toContain('--amplitude-org-id (--amplitude-org-id): is an Amplitude setting');
+
+    const signed = join(cwd, 'signed.json');
+    writeFileSync(signed, JSON.stringify({ sp: { metadata: sp }, saml: { signResponse: true } }));
+    const r3 = await runCli(['apply', '--config', signed], { env: env(sb), cwd });
+    expect(r3.exitCode).toBe(2);
+    expect(r3.stderr).toContain('WantAssertionsSigned');
+    expect(clientsMarked(sb, `saml:${REAL_SPS[1]!.entityId}`)).toEqual([]);
+  });
+});
+
+function serve(body: Buffer): Promise<Server> {
+  return new Promise((resolve) => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/samlmetadata+xml' });
+      res.end(body);
+    });
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
