@@ -244,3 +244,86 @@ function serve(body: Buffer): Promise<Server> {
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
+
+/**
+ * A SAML SP written by somebody else: @node-saml/node-saml (passport-saml's core) serves its own SP
+ * metadata and validates what the IdP posts to its ACS, trusting only the IdP metadata file `apply`
+ * handed over once "uploaded" (read by the SP from that file). verify's sso.login then proves the whole
+ * round trip; before the upload the SP refuses the assertion.
+ */
+describe('a node-saml SP from its own metadata: the login round trip', () => {
+  it('apply hands over the file; verify fails sso.login until the SP holds it, then passes sso.login and sp.trust', async () => {
+    const sb = sandbox();
+    const idpFile = join(cwd, 'node-saml-idp.xml');
+    const sp = await startNodeSamlSp(() => (existsSync(idpFile) && uploaded ? readFileSync(idpFile, 'utf8') : undefined));
+    let uploaded = false;
+    try {
+      const args = ['--sp-metadata', `${sp.url}/saml/metadata`, '--metadata-file', idpFile];
+      const applied = await run(sb, ['apply', '--json', ...args]);
+      expect(applied.stderr).not.toMatch(/\n\s+at /);
+      expect(applied.exitCode).toBe(0);
+      expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual([expect.objectContaining({ callbacks: [`${sp.url}/saml/acs`] })]);
+
+      const user = { SANDBOX_USER_EMAIL: sb.env.SANDBOX_USER_EMAIL!, SANDBOX_USER_PASSWORD: sb.env.SANDBOX_USER_PASSWORD! };
+      const before = await run(sb, ['verify', '--json', ...args], user);
+      const checksBefore = (JSON.parse(before.stdout) as { checks: Check[] }).checks;
+      expect(checksBefore.find((c) => c.id === 'sso.login')).toMatchObject({ status: 'fail', message: expect.stringContaining('the SP refused the assertion') });
+      expect(before.exitCode).toBe(1);
+
+      uploaded = true;
+      const after = await run(sb, ['verify', '--json', ...args], user);
+      const checks = (JSON.parse(after.stdout) as { checks: Check[] }).checks;
+      expect(checks.find((c) => c.id === 'sso.login')).toMatchObject({ status: 'pass' });
+      expect(checks.find((c) => c.id === 'sp.trust')).toMatchObject({ status: 'pass', message: expect.stringContaining('accepted a login signed with the IdP') });
+      expect(after.exitCode).toBe(0);
+      expect(sp.logins).toEqual([sb.env.SANDBOX_USER_EMAIL]);
+    } finally {
+      await sp.close();
+    }
+  });
+});
+
+async function startNodeSamlSp(idpMetadata: () => string | undefined) {
+  const { SAML, ValidateInResponseTo } = await import('@node-saml/node-saml');
+  const logins: string[] = [];
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const entityId = `${url}/saml/metadata`;
+  const saml = (idpCert: string) =>
+    new SAML({
+      idpCert,
+      issuer: entityId,
+      audience: entityId,
+      callbackUrl: `${url}/saml/acs`,
+      wantAssertionsSigned: true,
+      wantAuthnResponseSigned: false,
+      // IdP-initiated: the response answers no request of ours.
+      validateInResponseTo: ValidateInResponseTo.never,
+      identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+    });
+  server.on('request', (req, res) => {
+    const reply = (status: number, body: unknown, type = 'application/json') => {
+      res.writeHead(status, { 'content-type': type });
+      res.end(typeof body === 'string' ? body : JSON.stringify(body));
+    };
+    if (req.method === 'GET' && req.url === '/saml/metadata') return reply(200, saml('unused').generateServiceProviderMetadata(null), 'application/samlmetadata+xml');
+    if (req.method !== 'POST' || req.url !== '/saml/acs') return reply(404, { ok: false, error: 'not found' });
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      const metadata = idpMetadata();
+      // The certificate of the uploaded IdP metadata: what an admin's upload gives the SP.
+      const cert = metadata && /<(?:ds:)?X509Certificate>([^<]+)</.exec(metadata)?.[1];
+      if (!cert) return reply(403, { ok: false, error: 'SSO is not configured: no identity provider uploaded' });
+      saml(cert.replace(/\s+/g, ''))
+        .validatePostResponseAsync(Object.fromEntries(new URLSearchParams(body)))
+        .then(({ profile }) => {
+          logins.push(String(profile?.nameID));
+          reply(200, { ok: true, email: profile?.nameID });
+        })
+        .catch((error: Error) => reply(403, { ok: false, error: error.message }));
+    });
+  });
+  return { url, entityId, logins, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
