@@ -45,7 +45,10 @@ export function registerCommands(program: Command, run: CommandRunner): void {
           'Rate limits (429) are waited out for up to 120 s per run in all (SSO_SETUP_RATE_LIMIT_WAIT=SECONDS changes it). ' +
           'With amplitude.orgs in the config file, every listed org gets its own Auth0 application, all in one run: ' +
           'one token, one listing, the Management API paced by the tenant\'s x-ratelimit-* headers, a summary row per org, ' +
-          'and exit 1 if any org failed (the others still converge).',
+          'and exit 1 if any org failed (the others still converge). ' +
+          'Any other SAML app: --sp-metadata FILE|URL (or sp.metadata) configures the application from its SP metadata ' +
+          'and hands the IdP metadata over as a file; Ory Polis: polis in the config file (or --polis-url) pushes it ' +
+          "through Polis's connection API (README: Other SAML apps).",
       ),
     true,
   )
@@ -60,6 +63,8 @@ export function registerCommands(program: Command, run: CommandRunner): void {
         'AUTH0_DOMAIN=acme.us.auth0.com AUTH0_CUSTOM_DOMAIN=login.acme.com sso-setup apply',
         'sso-setup apply --config fleet.json --only 123456 --only 234567',
         'sso-setup apply --config fleet.json --shard 2/4 --json',
+        'sso-setup apply --sp-metadata https://app.example.com/saml/metadata --metadata-file idp-for-app.xml',
+        'POLIS_API_KEY=… sso-setup apply --config polis.json',
       ]) + FLEET_HELP,
     )
     .action(async (opts: Record<string, string | boolean>) =>
@@ -103,7 +108,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
           'what the SP trusts, and a login probe (a full login too when a test user is given). Read-only. The full login ' +
           'walks server-rendered login pages (New Universal Login) without a browser; a page that logs in from JavaScript ' +
           '(Classic Universal Login), a CAPTCHA or MFA is reported as LOGIN_NEEDS_BROWSER (a warning). ' +
-          'With amplitude.orgs, every selected org is checked (JUnit: one testsuite per org); exit 1 if any org fails.',
+          'With amplitude.orgs, every selected org is checked (JUnit: one testsuite per org); exit 1 if any org fails. ' +
+          "With --sp-metadata (any SAML app) the probe carries the SP's entity ID and ACS; with Polis, sso.login runs Polis's " +
+          'OAuth flow (authorize, the IdP login, its ACS, the code exchanged, the profile email checked).',
       ),
     true,
   )

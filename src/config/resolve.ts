@@ -14,7 +14,7 @@ import { ENV, INPUTS, type FlagValues, type InputName } from './inputs.js';
 import { checkConfigObject, checkSetting } from './validate.js';
 import { amplitudeSp } from '../sp/amplitude/urls.js';
 import { auth0BaseUrl, loopbackTlsFrom } from '../idp/auth0/domain.js';
-import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT } from '../idp/auth0/saml-addon.js';
+import { defaultSamlSettings, EMAIL_ADDRESS_FORMAT, PERSISTENT_FORMAT, USER_ID_CLAIM } from '../idp/auth0/saml-addon.js';
 import type { ConfigDiagnostic, Fleet, RawConfig, RawOrg, ResolvedConfig, SamlSettings, SpDelivery, SpKind, SpMetadataFacts, ValueSource } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = 'sso-setup.json';
@@ -364,7 +364,13 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
     const namePick = pick('appName');
     orgSources['application.name'] = given(namePick) ? namePick.source : 'default';
     const name = given(namePick) ? namePick.value : kind === 'polis' ? `Polis SSO (${id})` : `${target.name} SSO`;
-    const defaults: SamlSettings = { ...defaultSamlSettings(facts), callbacks: [...new Set([facts.acsUrl, ...facts.acsUrls])], nameIdentifierFormat: nameIdFormat };
+    const defaults: SamlSettings = {
+      ...defaultSamlSettings(facts),
+      callbacks: [...new Set([facts.acsUrl, ...facts.acsUrls])],
+      nameIdentifierFormat: nameIdFormat,
+      // A persistent NameID must not change with the user's email: the user ID (the email stays an attribute).
+      ...(nameIdFormat === PERSISTENT_FORMAT ? { nameIdentifierProbes: [USER_ID_CLAIM] } : {}),
+    };
     const saml = file.refused('saml.callbacks') ? undefined : resolveSaml(raw.saml, defaults, fileName, diagnostics, undefined, { name: target.name, nameIdFormat, facts });
     if (!saml) return undefined;
     if (sharedConnections) orgSources['application.connections'] = connectionsSource!;

@@ -9,6 +9,9 @@ import type { SamlAddon } from '../../core/ports.js';
 
 export const EMAIL_ADDRESS_FORMAT = 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress';
 export const EMAIL_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress';
+/** The claim Auth0 fills with the user ID (`auth0|…`): stable, what a persistent NameID needs. */
+export const USER_ID_CLAIM = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier';
+export const PERSISTENT_FORMAT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 
 /** `client_metadata` key that marks the client sso-setup manages (client names are not unique in Auth0). */
 export const MARKER_KEY = 'sso_setup';
