@@ -223,7 +223,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .option('--no-default-connection', 'start a tenant whose new applications are enabled on no connection (Auth0\'s enable_client_connections off)')
     .option(
       '--polis',
-      'also serve Ory Polis (the real @boxyhq/saml-jackson library, in memory, a devDependency) with its connection API, ACS and OAuth endpoints; the env file adds POLIS_URL, POLIS_API_KEY, POLIS_TENANT, POLIS_PRODUCT, POLIS_ENTITY_ID, POLIS_ACS_URL, POLIS_REDIRECT_URL',
+      'also serve Ory Polis (the real @boxyhq/saml-jackson library, in memory, a devDependency) with its connection API, ACS and OAuth endpoints; the env file adds POLIS_URL, POLIS_API_KEY, POLIS_TENANT, POLIS_PRODUCT, POLIS_ENTITY_ID, POLIS_ACS_URL, POLIS_REDIRECT_URL and SANDBOX_POLIS_CONFIG (a config for the Polis target)',
     )
     .addHelpText(
       'after',

@@ -12,6 +12,7 @@ import type { FaultOptions } from './faults.js';
 import { RequestLog } from './request-log.js';
 import { createSandboxCertificates, TLS_HOST } from './tls.js';
 import type { AmplitudeEmulator, Auth0Emulator, RateLimitSettings } from './types.js';
+import type { PolisEmulator } from './polis/index.js';
 
 export interface SandboxOptions {
   host?: string;
@@ -174,6 +175,19 @@ export function sandboxConfig(auth0: Auth0Emulator, orgs: AmplitudeEmulator[]): 
   const config = {
     auth0: { domain: auth0.domain, clientId: auth0.management.clientId },
     amplitude: { orgs: orgs.map((o) => ({ orgId: o.orgId, baseUrl: o.baseUrl, ssoEndpoint: o.ssoEndpoint })) },
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+/**
+ * The config file of `--polis` (SANDBOX_POLIS_CONFIG): the tenant and the Polis target, as `apply` and
+ * `verify` read a Polis target; no secrets (AUTH0_CLIENT_SECRET and POLIS_API_KEY are in the env).
+ */
+export function polisSandboxConfig(auth0: Auth0Emulator, polis: PolisEmulator): string {
+  const config = {
+    auth0: { domain: auth0.domain, ...(auth0.customDomain ? { customDomain: auth0.customDomain } : {}) },
+    polis: { url: polis.url, tenant: polis.tenant, product: polis.product, redirectUrls: [polis.redirectUrl] },
+    application: { name: 'Polis SSO (sandbox)' },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }

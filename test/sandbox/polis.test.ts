@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createPolisSp, type PolisTarget } from '../../src/sp/polis/connector.js';
 import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
 import { webLogin } from '../../src/login/web-login.js';
@@ -126,26 +126,44 @@ it('push, read back, re-apply (same connection), SAML login through Polis with t
   await sp.disable(); // already gone: not an error
 }, 60_000);
 
-it('sandbox --polis (a real process) serves Polis and writes POLIS_* to the env file; the key opens the connection API', async () => {
+it('sandbox --polis --custom-domain (a real process) serves Polis, writes POLIS_* to the env file (the key opens the connection API) and a Polis config (SANDBOX_POLIS_CONFIG, no secrets) removed when it stops', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sso-setup-polis-'));
   const envFile = join(dir, 'sandbox.env');
-  const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--polis', '--env-file', envFile, '--json'], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--', BIN, 'sandbox', '--polis', '--custom-domain', '--env-file', envFile, '--json'], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  let configFile: string | undefined;
   try {
     const deadline = Date.now() + 40_000;
     while (!stdout.trimEnd().endsWith('}') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const summary = JSON.parse(stdout) as { polis: { url: string; tenant: string; product: string; entityId: string; acsUrl: string } };
+    const summary = JSON.parse(stdout) as { auth0: { domain: string; customDomain: string }; polis: { url: string; tenant: string; product: string; entityId: string; acsUrl: string; redirectUrl: string; config: string } };
     const env = parseDotenv(readFileSync(envFile, 'utf8'));
     expect(env).toMatchObject({ POLIS_URL: summary.polis.url, POLIS_TENANT: 'sandbox.example', POLIS_PRODUCT: 'sso-setup', POLIS_ENTITY_ID: 'https://saml.boxyhq.com', POLIS_ACS_URL: `${summary.polis.url}/api/oauth/saml` });
     expect(stdout).not.toContain(env.POLIS_API_KEY!);
     const list = await request(`${env.POLIS_URL}/api/v1/sso?tenant=${env.POLIS_TENANT}&product=${env.POLIS_PRODUCT}`, { headers: { authorization: `Api-Key ${env.POLIS_API_KEY}` } });
     expect(list.status).toBe(200);
     expect(list.json).toEqual([]);
+
+    // The config for the Polis target: where everything is, no secrets (those are in the env file).
+    configFile = env.SANDBOX_POLIS_CONFIG!;
+    expect(summary.auth0.customDomain).toMatch(/^localhost:\d+$/);
+    expect(summary.polis.config).toBe(configFile);
+    const text = readFileSync(configFile, 'utf8');
+    expect(JSON.parse(text)).toEqual({
+      auth0: { domain: summary.auth0.domain, customDomain: summary.auth0.customDomain },
+      polis: { url: summary.polis.url, tenant: 'sandbox.example', product: 'sso-setup', redirectUrls: [summary.polis.redirectUrl] },
+      application: { name: 'Polis SSO (sandbox)' },
+    });
+    for (const secret of [env.POLIS_API_KEY!, env.AUTH0_CLIENT_SECRET!, env.SANDBOX_ADMIN_TOKEN!, env.SANDBOX_USER_PASSWORD!, env.AMPLITUDE_SSO_TOKEN!]) {
+      expect(secret).toBeTruthy();
+      expect(text).not.toContain(secret);
+    }
   } finally {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     rmSync(dir, { recursive: true, force: true });
   }
+  expect(configFile).toBeDefined();
+  expect(existsSync(dirname(configFile!))).toBe(false);
 }, 60_000);

@@ -1,7 +1,9 @@
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { EXIT, SsoError, type ExitCode } from '../../errors.js';
 import { parseFaultSpec, type FaultOptions } from '../../sandbox/faults.js';
-import { startSandbox, toDotenv, type Sandbox } from '../../sandbox/index.js';
+import { polisSandboxConfig, startSandbox, toDotenv, type Sandbox } from '../../sandbox/index.js';
 import { ADMIN_FAULTS_PATH, ADMIN_REQUESTS_PATH } from '../../sandbox/admin.js';
 import { RATE_LIMIT_PRESETS, type RateLimitSettings } from '../../sandbox/types.js';
 import type { Context } from '../context.js';
@@ -54,16 +56,24 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
   }
   // Ory Polis (the real library) next to the emulators: loaded only with --polis (~1.5 s, ~240 MB installed).
   let polis: PolisEmulator | undefined;
+  /** With --polis: a config file for the Polis target (SANDBOX_POLIS_CONFIG), in a directory removed on close. */
+  let polisConfig: { dir: string; file: string } | undefined;
+  const closeAll = async () => {
+    await Promise.all([sandbox.close(), polis?.close(), polisConfig && rm(polisConfig.dir, { recursive: true, force: true })]);
+  };
   if (flags.polis) {
     try {
       const { startPolisEmulator } = await import('../../sandbox/polis/index.js');
       polis = await startPolisEmulator();
+      const dir = await mkdtemp(join(tmpdir(), 'sso-setup-sandbox-polis-'));
+      polisConfig = { dir, file: join(dir, 'sso-setup.json') };
+      await writeFile(polisConfig.file, polisSandboxConfig(sandbox.auth0, polis), { mode: 0o644 });
     } catch (error) {
-      await sandbox.close();
+      await closeAll();
       throw error;
     }
     ctx.secrets.add(polis.apiKey);
-    Object.assign(sandbox.env, polisEnv(polis));
+    Object.assign(sandbox.env, polisEnv(polis), { SANDBOX_POLIS_CONFIG: polisConfig.file });
   }
   // The sandbox's own credentials are throw-away, but treat them like any secret in output.
   ctx.secrets.add(sandbox.env.AUTH0_CLIENT_SECRET);
@@ -99,7 +109,9 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
       // Set or clear faults while serving (bearer SANDBOX_ADMIN_TOKEN from the env file).
       faultsAdmin: [`${sandbox.auth0.baseUrl}${ADMIN_FAULTS_PATH}`, ...sandbox.amplitudeOrgs.map((o) => `${o.baseUrl}${ADMIN_FAULTS_PATH}`)],
       requestsAdmin: `${sandbox.auth0.baseUrl}${ADMIN_REQUESTS_PATH}`,
-      ...(polis ? { polis: { url: polis.url, tenant: polis.tenant, product: polis.product, entityId: polis.entityId, acsUrl: polis.acsUrl, redirectUrl: polis.redirectUrl } } : {}),
+      ...(polis
+        ? { polis: { url: polis.url, tenant: polis.tenant, product: polis.product, entityId: polis.entityId, acsUrl: polis.acsUrl, redirectUrl: polis.redirectUrl, config: polisConfig?.file } }
+        : {}),
       ...(envFile ? { envFile } : {}),
     };
     if (ctx.output.json) {
@@ -124,6 +136,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
             ? [
                 `Ory Polis (${POLIS_PACKAGE}, in memory): ${polis.url}  (tenant ${polis.tenant}, product ${polis.product})`,
                 `  SP entity ID ${polis.entityId}, ACS ${polis.acsUrl}; connection API ${polis.url}/api/v1/sso (Authorization: Api-Key $POLIS_API_KEY)`,
+                `  config for the Polis target: ${polisConfig?.file} (SANDBOX_POLIS_CONFIG)`,
               ]
             : []),
           `Sandbox user: ${sandbox.auth0.user.email}`,
@@ -142,7 +155,7 @@ export async function runSandboxCommand(ctx: Context, flags: SandboxFlags): Prom
     const signal = await ctx.interrupted();
     ctx.io.stderr.write(`${signal}: stopping the sandbox\n`);
   } finally {
-    await Promise.all([sandbox.close(), polis?.close()]);
+    await closeAll();
   }
   return EXIT.ok;
 }
