@@ -9,6 +9,7 @@ import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/
 import { CLAIM } from '../../src/sandbox/auth0/saml-claims.js';
 import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
 import { useSandbox } from '../helpers/sandbox.js';
+import { useLocalServer } from '../helpers/local-server.js';
 
 const sandbox = useSandbox();
 let polis: PolisEmulator;
@@ -96,3 +97,35 @@ it('Polis signs in someone else (the email attribute carries the name): SP_WRONG
   expect(result).toMatchObject({ outcome: 'failed', code: 'SP_WRONG_USER', status: 200 });
   expect((result as { message: string }).message).toContain(`not the test user ${auth0.user.email}`);
 }, 60_000);
+
+/**
+ * The deployed Polis service (not the library) answers a refused authorize by redirecting to its /error
+ * page with the reason in a `jackson_error` cookie: boxyhq/jackson pages/api/oauth/authorize.ts and
+ * lib/utils.ts (setErrorCookieAndRedirect: URL-encoded JSON; the older setErrorCookie: raw JSON). This
+ * stands in for that handler; nothing of sso-setup runs inside it.
+ */
+describe("the Polis service's error page for a refused authorize", () => {
+  const raw = (req: { url?: string }) => new URL(req.url ?? '/', 'http://x').searchParams.get('product') === 'raw';
+  const server = useLocalServer(async (req, res) => {
+    const value = JSON.stringify({ message: 'Redirect URL is not allowed.', statusCode: 403 });
+    res.writeHead(302, { location: '/error', 'set-cookie': `jackson_error=${raw(req) ? value : encodeURIComponent(value)}; Path=/error` });
+    res.end();
+  });
+
+  it.each(['encoded', 'raw'])('reads the reason from the cookie (%s JSON)', async (product) => {
+    const { origin } = server();
+    const result = await polisLogin({
+      http: fetch,
+      polis: { url: origin, tenant: 'acme', product, redirectUrl: `${origin}/callback` },
+      user: { email: 'ada@example.com', password: 'x' },
+      idpOrigins: ['https://idp.example'],
+    });
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      code: 'SP_AUTHORIZE_REFUSED',
+      status: 403,
+      message: `Polis refused to start a login for tenant acme, product ${product}: HTTP 403: Redirect URL is not allowed.`,
+      url: `${origin}/error`,
+    });
+  });
+});

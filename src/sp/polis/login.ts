@@ -11,7 +11,8 @@
  * Polis's behaviour, read in @boxyhq/saml-jackson 26.2.0 (dist/controller/oauth.js):
  * - authorize() throws (no connection for the tenant and product, redirect URL not allowed, connection
  *   deactivated: JacksonError, status 403); Polis's /api/oauth/authorize handler then redirects to its
- *   /error page with the message in the `jackson_error` cookie (boxyhq/jackson pages/api/oauth/authorize.ts);
+ *   /error page with the message in the `jackson_error` cookie (boxyhq/jackson pages/api/oauth/authorize.ts,
+ *   lib/utils.ts);
  *   `sandbox --polis` answers it as JSON `{error: {message}}` with the status. Both are read here. A missing
  *   state or a misconfigured connection is instead redirected to redirect_uri with `error`.
  * - samlResponse() redirects to redirect_uri with `error=access_denied&error_description=<trace id>: <why>`
@@ -86,7 +87,8 @@ export async function polisLogin(opts: PolisLoginOptions): Promise<WebLoginResul
   if (idpStart.origin === polisOrigin) {
     // Polis's error page: the message is in the `jackson_error` cookie (JSON { message, statusCode }).
     const cookie = errorCookie(first.headers);
-    return refusedAuthorize(cookie ?? `Polis sent the browser to its page ${idpStart.pathname}`, idpStart.href, first.status);
+    if (!cookie) return refusedAuthorize(`Polis sent the browser to its page ${idpStart.pathname}`, idpStart.href, first.status);
+    return refusedAuthorize(cookie.status ? `HTTP ${cookie.status}: ${cookie.message}` : cookie.message, idpStart.href, cookie.status ?? first.status);
   }
   opts.onStep?.(`Polis (${where}) sent the login to ${idpStart.origin}`);
 
@@ -197,20 +199,28 @@ function polisMessage(text: string): string | undefined {
   return plain ? plain.slice(0, 200) : undefined;
 }
 
-/** The message of Polis's `jackson_error` cookie, set before it redirects to its /error page. */
-function errorCookie(headers: Headers): string | undefined {
+/**
+ * The message of Polis's `jackson_error` cookie, set before it redirects to its /error page: JSON
+ * `{ message, statusCode }`, URL-encoded by `setErrorCookieAndRedirect` (newer Polis), raw by the older
+ * `setErrorCookie` (boxyhq/jackson lib/utils.ts).
+ */
+function errorCookie(headers: Headers): { message: string; status?: number } | undefined {
   const lines = typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [];
   for (const line of lines) {
-    const m = /^jackson_error=([^;]*)/.exec(line);
+    const m = /^jackson_error=(.*?)(?:;\s*Path=[^;]*)?$/i.exec(line);
     if (!m) continue;
-    try {
-      const value = JSON.parse(decodeURIComponent(m[1]!)) as { message?: unknown; statusCode?: unknown };
-      if (typeof value.message === 'string') return typeof value.statusCode === 'number' ? `HTTP ${value.statusCode}: ${value.message}` : value.message;
-    } catch {
-      return undefined;
-    }
+    const value = (parseJson(m[1]!) ?? parseJson(safeDecode(m[1]!))) as { message?: unknown; statusCode?: unknown } | undefined;
+    if (value && typeof value.message === 'string') return { message: value.message, ...(typeof value.statusCode === 'number' ? { status: value.statusCode } : {}) };
   }
   return undefined;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 function describe(text: string | null | undefined): string {
