@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createPolisSp, type PolisTarget } from '../../src/sp/polis/connector.js';
 import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
-import { webLogin } from '../../src/login/web-login.js';
+import { polisLogin } from '../../src/sp/polis/login.js';
 import { checkSpMetadata } from '../../src/saml/check-sp-metadata.js';
 import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
 import { useSandbox } from '../helpers/sandbox.js';
@@ -84,43 +84,14 @@ it('push, read back, re-apply (same connection), SAML login through Polis with t
   const all = await request(`${polis.url}/api/v1/sso?tenant=${polis.tenant}&product=${polis.product}`, { headers: { authorization: `Api-Key ${polis.apiKey}` } });
   expect(all.json).toHaveLength(1);
 
-  // The OAuth flow an app runs against Polis: authorize → Auth0 login → Polis's ACS → code → token → profile.
-  const state = 'st-12345';
-  const authorize = new URL('/api/oauth/authorize', polis.url);
-  authorize.search = new URLSearchParams({
-    response_type: 'code',
-    client_id: `tenant=${polis.tenant}&product=${polis.product}`,
-    redirect_uri: polis.redirectUrl,
-    state,
-  }).toString();
-  const login = await webLogin({
+  // The OAuth flow an app runs against Polis (verify's sso.login): authorize → Auth0 login → Polis's ACS → code → token → profile.
+  const login = await polisLogin({
     http: fetch,
-    startUrl: authorize.href,
-    credentials: { username: auth0.user.email, password: auth0.user.password },
-    allowedOrigins: [polis.url, auth0.baseUrl],
-    callbackUrl: polis.redirectUrl,
+    polis: { url: polis.url, tenant: polis.tenant, product: polis.product, redirectUrl: polis.redirectUrl },
+    user: { email: auth0.user.email, password: auth0.user.password },
+    idpOrigins: [auth0.baseUrl],
   });
-  expect(login).toMatchObject({ outcome: 'redirected' });
-  const callback = new URL((login as { url: string }).url);
-  expect(callback.searchParams.get('state')).toBe(state);
-  const code = callback.searchParams.get('code')!;
-  expect(code).toBeTruthy();
-  const token = await request(`${polis.url}/api/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: `tenant=${polis.tenant}&product=${polis.product}`,
-      client_secret: 'dummy',
-      code,
-      redirect_uri: polis.redirectUrl,
-    }),
-  });
-  expect(token.status).toBe(200);
-  const accessToken = (token.json as { access_token: string }).access_token;
-  const profile = await request(`${polis.url}/api/oauth/userinfo`, { headers: { authorization: `Bearer ${accessToken}` } });
-  expect(profile.status).toBe(200);
-  expect((profile.json as { email: string }).email).toBe(auth0.user.email);
+  expect(login).toMatchObject({ outcome: 'signed-in', status: 200, email: auth0.user.email });
   await sp.disable();
   expect(await sp.readTrust(undefined)).toEqual({ kind: 'endpoint', enabled: false });
   await sp.disable(); // already gone: not an error
