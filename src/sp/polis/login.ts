@@ -75,6 +75,10 @@ export async function polisLogin(opts: PolisLoginOptions): Promise<WebLoginResul
   }
   const firstBody = await first.text();
   const location = first.status >= 300 && first.status < 400 ? first.headers.get('location') : null;
+  if (location === null && first.status < 300 && /\bSAMLRequest\b/.test(firstBody)) {
+    // Polis posts the AuthnRequest when the IdP's metadata offers only HTTP-POST (Auth0's offers HTTP-Redirect too).
+    return fail('LOGIN_UNEXPECTED_PAGE', `Polis answered the authorization request with a form posting the SAMLRequest to the IdP (HTTP-POST binding), which sso.login does not submit`, authorize.href, first.status);
+  }
   if (location === null) {
     const reason = polisMessage(firstBody) ?? `HTTP ${first.status} without a redirect to the IdP`;
     return refusedAuthorize(`HTTP ${first.status}: ${reason}`, authorize.href, first.status);
