@@ -105,10 +105,17 @@ it('Polis signs in someone else (the email attribute carries the name): SP_WRONG
  * stands in for that handler; nothing of sso-setup runs inside it.
  */
 describe("the Polis service's error page for a refused authorize", () => {
-  const raw = (req: { url?: string }) => new URL(req.url ?? '/', 'http://x').searchParams.get('product') === 'raw';
+  /** The product of the request's client_id (`tenant=..&product=..`). */
+  const productOf = (req: { url?: string }) => new URLSearchParams(new URL(req.url ?? '/', 'http://x').searchParams.get('client_id') ?? '').get('product');
   const server = useLocalServer(async (req, res) => {
+    if (productOf(req) === 'post') {
+      // What authorize answers when the IdP's metadata offers only the HTTP-POST binding (its authorize_form).
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('<form method="post" action="https://idp.example/sso"><input type="hidden" name="SAMLRequest" value="PHNhbWxwOkF1dGhuUmVxdWVzdC8+"/></form><script>document.forms[0].submit()</script>');
+      return;
+    }
     const value = JSON.stringify({ message: 'Redirect URL is not allowed.', statusCode: 403 });
-    res.writeHead(302, { location: '/error', 'set-cookie': `jackson_error=${raw(req) ? value : encodeURIComponent(value)}; Path=/error` });
+    res.writeHead(302, { location: '/error', 'set-cookie': `jackson_error=${productOf(req) === 'raw' ? value : encodeURIComponent(value)}; Path=/error` });
     res.end();
   });
 
@@ -127,5 +134,17 @@ describe("the Polis service's error page for a refused authorize", () => {
       message: `Polis refused to start a login for tenant acme, product ${product}: HTTP 403: Redirect URL is not allowed.`,
       url: `${origin}/error`,
     });
+  });
+
+  it('a SAMLRequest form (HTTP-POST binding to the IdP) is a page sso.login does not submit, not a refusal', async () => {
+    const { origin } = server();
+    const result = await polisLogin({
+      http: fetch,
+      polis: { url: origin, tenant: 'acme', product: 'post', redirectUrl: `${origin}/callback` },
+      user: { email: 'ada@example.com', password: 'x' },
+      idpOrigins: ['https://idp.example'],
+    });
+    expect(result).toMatchObject({ outcome: 'failed', code: 'LOGIN_UNEXPECTED_PAGE', status: 200 });
+    expect((result as { message: string }).message).toContain('HTTP-POST binding');
   });
 });
