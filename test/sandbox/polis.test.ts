@@ -15,6 +15,7 @@ import { checkSpMetadata } from '../../src/saml/check-sp-metadata.js';
 import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
 import { useSandbox } from '../helpers/sandbox.js';
 import { parseDotenv } from '../helpers/dotenv.js';
+import { checkConfigObject } from '../../src/config/validate.js';
 import { BIN, baseEnv } from '../helpers/run-cli.js';
 
 const sandbox = useSandbox();
@@ -126,6 +127,7 @@ it('sandbox --polis --custom-domain (a real process) serves Polis, writes POLIS_
       polis: { url: summary.polis.url, tenant: 'sandbox.example', product: 'sso-setup', redirectUrls: [summary.polis.redirectUrl] },
       application: { name: 'Polis SSO (sandbox)' },
     });
+    expect(checkConfigObject(JSON.parse(text))).toEqual([]);
     for (const secret of [env.POLIS_API_KEY!, env.AUTH0_CLIENT_SECRET!, env.SANDBOX_ADMIN_TOKEN!, env.SANDBOX_USER_PASSWORD!, env.AMPLITUDE_SSO_TOKEN!]) {
       expect(secret).toBeTruthy();
       expect(text).not.toContain(secret);
