@@ -12,7 +12,7 @@ import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from 
 import { connectionDrift, enableConnectionHint, names, noConnectionMessage } from './connections.js';
 import { judgeMarked, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp } from './plan.js';
-import type { Auth0Client, IdpAdmin, IdpConnection, IdpRules, IdpSession, SigningKeyInfo, SpConnector, SpProfile, SpTrust } from './ports.js';
+import type { Auth0Client, EndpointSp, IdpAdmin, IdpConnection, IdpRules, IdpSession, SigningKeyInfo, SpConnector, SpProfile, SpTrust } from './ports.js';
 import { day, uploadRecord } from './upload.js';
 
 export type CheckId = 'credentials' | 'idp.client' | 'idp.connections' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
@@ -116,7 +116,7 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
     judgeClient(config, desired.marker, session.ok, canRead(idpRules.scopes.readClients), clients, idpRules, spProfile),
     judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections, idpRules, spProfile),
     judgeMetadata(client, metadata),
-    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules, spProfile),
+    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules, spProfile, deps.sp.delivery === 'endpoint' && (deps.sp as EndpointSp).trustsOneCertificate === true),
     judgeSpTrust(spTrust, metadata, deps.sp, spProfile, login, nextKeySha(keys)),
     judgeProbe(client, metadata, probe, servedBy),
     judgeLogin(client, opts.testUser, login, servedBy),
@@ -321,6 +321,8 @@ export function judgeCertificate(
   canReadKeys: boolean,
   idpRules: IdpRules,
   spProfile: SpProfile,
+  /** The SP keeps one certificate (Polis): it cannot be given the next key before a rotation. */
+  oneCertificate = false,
 ): CheckResult {
   const id: CheckId = 'idp.certificate';
   if (!metadata?.ok) return skipped(id, 'needs the IdP metadata (see idp.metadata)');
@@ -370,7 +372,9 @@ export function judgeCertificate(
         id,
         status: 'warn',
         message: `${daysLeft} days left; Auth0 has a next signing key (${next.kid}) the SP does not trust yet: rotating it will break SSO`,
-        hint: 'After a rotation run `sso-setup apply` at once (with endpoint delivery, apply also pre-trusts the next key).',
+        hint: oneCertificate
+          ? `After a rotation run \`sso-setup apply\` at once: ${spProfile.name} keeps one certificate, so the next key cannot be pushed ahead.`
+          : 'After a rotation run `sso-setup apply` at once (with endpoint delivery, apply also pre-trusts the next key).',
         details,
       };
     }
@@ -532,10 +536,19 @@ export function judgeLogin(client: Auth0Client | undefined, user: VerifyOptions[
     id,
     status: 'fail',
     message: `the login round trip failed: ${message}`,
-    hint: servedBy?.length === 0 ? NO_CONNECTION_HINT : 'Check the test user can sign in to the Auth0 application (through one of its connections), then run with --verbose.',
+    hint: servedBy?.length === 0 ? NO_CONNECTION_HINT : (r.outcome === 'failed' ? LOGIN_HINTS[r.code] : undefined) ?? 'Check the test user can sign in to the Auth0 application (through one of its connections), then run with --verbose.',
     details: { ...(r.outcome === 'failed' ? { code: r.code, status: r.status } : {}), trail: r.trail },
   };
 }
+
+/** Hints for refusals that are not the test user's sign-in (an SP's OAuth flow: src/sp/polis/login.ts). */
+const LOGIN_HINTS: Record<string, string> = {
+  SP_REJECTED_ASSERTION: 'The SP refused what the IdP sent: run `sso-setup apply` to push the current IdP metadata, then check the SP\'s logs.',
+  SP_AUTHORIZE_REFUSED: "The SP would not start a login for this tenant and product: run `sso-setup apply` (it creates the connection), and check the redirect URLs.",
+  SP_WRONG_USER: "The SP signed in someone else than the test user: check the application's email mapping (saml.mappings) and NameID.",
+  SP_BAD_CALLBACK: 'The SP did not come back with a code for this login: check its redirect URLs, then run with --verbose.',
+  SP_OAUTH_FAILED: "The SP's token or profile endpoint failed after the login: check the SP's logs, then run again.",
+};
 
 function show(v: unknown): string {
   return v === undefined ? '(unset)' : typeof v === 'string' ? v : JSON.stringify(v);

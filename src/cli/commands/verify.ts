@@ -7,6 +7,7 @@ import type { IdpAdmin, SpConnector } from '../../core/ports.js';
 import type { FetchLike } from '../../http/client.js';
 import { buildAuthnRequest, redirectBindingUrl } from '../../saml/authn-request.js';
 import { preloadLoginWalk, webLogin } from '../../login/web-login.js';
+import { polisLogin } from '../../sp/polis/login.js';
 import { auth0Rules } from '../../idp/auth0/rules.js';
 import { spProfileFor } from '../../sp/targets.js';
 import type { Context } from '../context.js';
@@ -107,6 +108,7 @@ export function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnecto
   // The login pages are on the custom domain when one is set, like the SSO URL the metadata gives.
   const idpOrigin = new URL(config.auth0.samlBaseUrl).origin;
   const spOrigin = new URL(config.sp.acsUrl).origin;
+  const delivery = config.sp.delivery;
   return {
     idp,
     idpRules: auth0Rules,
@@ -118,9 +120,12 @@ export function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnecto
       const { xml } = buildAuthnRequest({ issuer: config.sp.entityId, acsUrl: config.sp.acsUrl, destination: ssoUrl, nameIdFormat: config.sp.nameIdFormat });
       return webLogin({ http, startUrl: redirectBindingUrl(ssoUrl, xml), allowedOrigins: [idpOrigin] });
     },
-    // IdP-initiated: works with any SP that accepts unsolicited responses, without knowing its login URL.
+    // Polis: the OAuth flow an app runs (authorize, the IdP login, its ACS, the code exchanged, the profile).
+    // Any other SP: IdP-initiated, which works with any SP that accepts unsolicited responses, without knowing its login URL.
     login: (clientId, user) =>
-      webLogin({
+      delivery.kind === 'polis'
+        ? polisLogin({ http, polis: { url: delivery.url, tenant: delivery.tenant, product: delivery.product, redirectUrl: delivery.redirectUrls[0]! }, user, idpOrigins: [idpOrigin] })
+        : webLogin({
         http,
         startUrl: `${config.auth0.samlBaseUrl}/samlp/${encodeURIComponent(clientId)}`,
         credentials: { username: user.email, password: user.password },
