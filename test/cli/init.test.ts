@@ -83,6 +83,18 @@ describe('init', () => {
     expect(await ci.exited).toBe(2);
   });
 
+  it('refuses a config wiring another SP (sp, polis) or --sp-metadata, pointing to apply, before asking anything', async () => {
+    writeFileSync(join(cwd, 'sso-setup.json'), JSON.stringify({ auth0: { domain: 'acme.us.auth0.com' }, sp: { metadata: 'sp.xml' } }));
+    const fromFile = start();
+    await fromFile.waitFor('init sets up Amplitude, and sso-setup.json wires a SAML SP from its metadata (sp)');
+    expect(fromFile.screen).toContain('sso-setup apply');
+    expect(fromFile.screen).not.toContain('Auth0 domain');
+    expect(await fromFile.exited).toBe(2);
+    const fromFlag = start(['--config', 'other.json', '--polis-url', 'https://sso.example.com']);
+    await fromFlag.waitFor('the flags wire Ory Polis (polis)');
+    expect(await fromFlag.exited).toBe(2);
+  });
+
   it('Ctrl-C half-way leaves nothing behind and says how to resume; the re-run completes (manual delivery)', async () => {
     const sb = sandbox();
     const first = start();

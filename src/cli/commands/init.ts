@@ -49,6 +49,14 @@ export async function runInitCommand(ctx: Context, flags: SetupFlags): Promise<E
   const prompter = createPrompter(ctx);
   const configPath = flags.config ?? (ctx.env[ENV.config] || DEFAULT_CONFIG_FILE);
   const previous = await readPrevious(ctx, configPath);
+  // The wizard asks Amplitude's questions: a file (or flags) wiring another SP is apply's to handle.
+  const other = flags.spMetadata !== undefined || previous?.sp !== undefined ? 'a SAML SP from its metadata (sp)' : flags.polisUrl !== undefined || previous?.polis !== undefined ? 'Ory Polis (polis)' : undefined;
+  if (other) {
+    throw new SsoError('INIT_UNSUPPORTED_SP', `init sets up Amplitude, and ${flags.spMetadata !== undefined || flags.polisUrl !== undefined ? 'the flags wire' : `${configPath} wires`} ${other}`, {
+      exit: EXIT.usage,
+      hint: 'Use `sso-setup apply` (then `verify`) for other SAML apps (README: Other SAML apps), or give init another --config.',
+    });
+  }
   const say = (text = '') => ctx.io.stderr.write(`${text}\n`);
   const http = createHttp(ctx, undefined, 8_000);
 
