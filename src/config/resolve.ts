@@ -42,8 +42,11 @@ export interface SpMetadataSource {
   origin: string;
 }
 
-/** Polis serves its SP metadata here (its `.well-known` routes; src/sandbox/polis/index.ts serves the same). */
-export const POLIS_SP_METADATA_PATH = '/.well-known/sp-metadata.xml';
+/**
+ * Polis serves its SP metadata here: boxyhq/jackson's next.config.js rewrites `/.well-known/sp-metadata` to
+ * `pages/api/well-known/sp-metadata.ts` (`spConfig.toXMLMetadata`); the sandbox serves the same routes.
+ */
+export const POLIS_SP_METADATA_PATH = '/.well-known/sp-metadata';
 
 /**
  * Which kind of SP the inputs configure: `sp` in the file or `--sp-metadata` is any SAML SP from its

@@ -111,7 +111,7 @@ it('a wrong API key, a missing one, and an unreachable Polis are clear errors an
 
   const down = await run(['apply'], { POLIS_URL: 'http://127.0.0.1:9' });
   expect(down.exitCode).not.toBe(0);
-  expect(down.stderr).toContain('http://127.0.0.1:9/.well-known/sp-metadata.xml (env POLIS_URL)');
+  expect(down.stderr).toContain('http://127.0.0.1:9/.well-known/sp-metadata (env POLIS_URL)');
   expect(down.stderr).not.toMatch(/\n\s+at /);
   expect(await connections()).toEqual([]);
   // The run with the wrong key created the Auth0 application before Polis refused: the next run repairs.

@@ -47,7 +47,7 @@ async function auth0AppForPolis(): Promise<{ clientId: string; metadata: string;
 }
 
 it('serves its SP metadata from the library: entity ID and ACS pass the SP checker', async () => {
-  const xml = (await request(`${polis.url}/.well-known/sp-metadata.xml`)).text;
+  const xml = (await request(`${polis.url}/.well-known/sp-metadata`)).text;
   const report = await checkSpMetadata(xml, { now: new Date(), warnDays: 30, loopbackHttp: 'accept' });
   expect(report.errors).toEqual([]);
   expect(report.entityId).toBe(polis.entityId);

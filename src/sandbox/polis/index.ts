@@ -4,7 +4,8 @@
  * documents (its `pages/api/*` handlers, read in boxyhq/jackson at e2a22b74): the connection API
  * `/api/v1/sso` (GET/POST/PATCH/DELETE, header `Authorization: Api-Key <key>`), the SAML ACS
  * `/api/oauth/saml`, the OAuth 2.0 endpoints `/api/oauth/authorize`, `/api/oauth/token`,
- * `/api/oauth/userinfo`, and the SP metadata `/.well-known/sp-metadata.xml`. The routes only translate HTTP
+ * `/api/oauth/userinfo`, and the SP metadata `/.well-known/sp-metadata` (Polis's next.config.js rewrites it to
+ * `/api/well-known/sp-metadata`; both are served). The routes only translate HTTP
  * to the library's controllers, as Polis's own Next.js handlers do: every SAML and OAuth decision is the
  * library's.
  *
@@ -194,7 +195,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, jackson: Jackso
       if (!token) return sendJson(res, 401, { message: 'Unauthorized' });
       return sendJson(res, 200, await jackson.oauthController.userInfo(token));
     }
-    if (url.pathname === '/.well-known/sp-metadata.xml' && method === 'GET') {
+    if ((url.pathname === '/.well-known/sp-metadata' || url.pathname === '/api/well-known/sp-metadata') && method === 'GET') {
       return sendText(res, 200, await jackson.spConfig.toXMLMetadata(url.searchParams.get('encryption') === 'true'), 'text/xml; charset=utf-8');
     }
     return sendJson(res, 404, { error: { message: 'Not found' } });
