@@ -7,7 +7,8 @@
  * or when a command fails:
  *
  *   --help, --version, demo, metadata check --schema (the XSDs), sandbox + apply + verify (the README's
- *   sandbox block, as a shell runs it), and `npx sso-setup --help` in the folder.
+ *   sandbox block, as a shell runs it), apply + verify --sp-metadata on the same sandbox, and
+ *   `npx sso-setup --help` in the folder.
  *
  *   node scripts/check-package.mjs                      # with the node on PATH
  *   node scripts/check-package.mjs --node /path/to/node # also --help, demo and metadata check under
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURE = join(ROOT, 'fixtures/metadata/auth0-idp-dev-rd4ugvvduiwgubhu-2023-repo-unknown.xml');
+const SP_FIXTURE = join(ROOT, 'fixtures/sp-metadata/shibboleth-sp-unicon-idp-testbed.xml');
 /** Files the installed CLI reads at run time (globs: a trailing `*`). */
 /** A failed check (not a bug in this script): reported in one line, exit 1. Declared before the checks run. */
 class CheckFailed extends Error {}
@@ -136,6 +138,14 @@ async function sandboxApplyVerify(bin) {
       env,
       stdout: /credentials[\s\S]*sso\.login/,
       label: 'sandbox, then apply && verify (the README block)',
+      timeoutMs: 90_000,
+    });
+    // Any SAML app from its metadata (README "Other SAML apps"): the SP metadata checker and the XSDs, installed.
+    expectRun('bash', ['-c', `set -a; . ./.env.sandbox; set +a; unset SANDBOX_USER_EMAIL SANDBOX_USER_PASSWORD\nsso-setup apply --sp-metadata '${SP_FIXTURE}' && sso-setup verify --sp-metadata '${SP_FIXTURE}'`], {
+      cwd,
+      env,
+      stdout: /idp\.client\s+.*as sp\.idptestbed needs[\s\S]*sso\.probe/,
+      label: 'sandbox, then apply && verify --sp-metadata (a Shibboleth SP)',
       timeoutMs: 90_000,
     });
   } finally {
