@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { spawnCli, type CliResult } from '../helpers/run-cli.js';
+import { expectExit, parseJson, spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { removeDir, setFaults, tempDir, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { shardOf } from '../../src/core/fleet.js';
@@ -36,18 +36,6 @@ afterEach(() => removeDir(cwd));
 
 function cli(sb: Sandbox, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return spawnCli(args, { cwd, env: { ...sb.env, ...env }, timeoutMs: 180_000 });
-}
-
-function parse<T>(r: CliResult): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`not one JSON document (exit ${r.exitCode}):\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
-  }
-}
-
-function expectExit(r: CliResult, code: number): void {
-  if (r.exitCode !== code) throw new Error(`exit ${r.exitCode}, expected ${code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
 }
 
 /** The applications carrying sso-setup's marker, by org. */
@@ -84,7 +72,7 @@ describe('three orgs: apply, re-apply, verify', () => {
     const sb = sandbox();
     const first = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--json']);
     expectExit(first, 0);
-    const out = parse<FleetJson>(first);
+    const out = parseJson<FleetJson>(first);
     expect(out.ok).toBe(true);
     expect(out.orgs.map((o) => [o.orgId, o.status, o.result?.idp.action, o.result?.sp.action])).toEqual(orgIds(sb).map((id) => [id, 'changed', 'create', 'upload']));
     const apps = appsByOrg(sb);
@@ -99,7 +87,7 @@ describe('three orgs: apply, re-apply, verify', () => {
 
     const again = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--json']);
     expectExit(again, 0);
-    const second = parse<FleetJson>(again);
+    const second = parseJson<FleetJson>(again);
     expect(second.changed).toBe(false);
     expect(second.orgs.map((o) => [o.status, o.result?.idp.action, o.result?.sp.action])).toEqual(orgIds(sb).map(() => ['unchanged', 'none', 'none']));
 
@@ -110,7 +98,7 @@ describe('three orgs: apply, re-apply, verify', () => {
 
     const verify = await cli(sb, ['verify', '--config', sb.env.SANDBOX_CONFIG!, '--json', '--junit', join(cwd, 'verify.xml')]);
     expectExit(verify, 0);
-    const report = parse<{ ok: boolean; orgs: { orgId: string; ok: boolean; checks: { id: string; status: string }[] }[] }>(verify);
+    const report = parseJson<{ ok: boolean; orgs: { orgId: string; ok: boolean; checks: { id: string; status: string }[] }[] }>(verify);
     expect(report.ok).toBe(true);
     expect(report.orgs.map((o) => o.orgId)).toEqual(orgIds(sb));
     for (const o of report.orgs) expect(o.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).toEqual([]);
@@ -126,7 +114,7 @@ describe('three orgs: apply, re-apply, verify', () => {
     const [a, b] = orgIds(sb);
     const only = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--dry-run', '--json', '--only', b!, '--only', a!]);
     expectExit(only, 0);
-    const picked = parse<FleetJson>(only);
+    const picked = parseJson<FleetJson>(only);
     // In the configured order, whatever the order of the flags.
     expect(picked.orgs.map((o) => o.orgId)).toEqual([a, b]);
     expect(picked.counts).toMatchObject({ configured: 3, selected: 2 });
@@ -139,7 +127,7 @@ describe('three orgs: apply, re-apply, verify', () => {
     for (let k = 1; k <= 4; k++) {
       const r = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--dry-run', '--json', '--shard', `${k}/4`]);
       expectExit(r, 0);
-      const ids = parse<FleetJson>(r).orgs.map((o) => o.orgId);
+      const ids = parseJson<FleetJson>(r).orgs.map((o) => o.orgId);
       expect(ids).toEqual(orgIds(sb).filter((id) => shardOf(id, 4) === k));
       seen.push(...ids);
     }
@@ -159,7 +147,7 @@ describe('three orgs: apply, re-apply, verify', () => {
     const r = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--json']);
     await setFaults(down.baseUrl, sb.adminToken, '');
     expectExit(r, 1);
-    const out = parse<FleetJson>(r);
+    const out = parseJson<FleetJson>(r);
     expect(out.ok).toBe(false);
     expect(out.counts).toMatchObject({ selected: 3, failed: 1 });
     expect(out.orgs.map((o) => [o.orgId, o.status])).toEqual([
@@ -184,7 +172,7 @@ describe('three orgs: apply, re-apply, verify', () => {
     expectExit(await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!]), 0);
     const r = await cli(sb, ['destroy', '--config', sb.env.SANDBOX_CONFIG!, '--yes', '--json', '--only', target]);
     expectExit(r, 0);
-    const out = parse<{ ok: boolean; orgs: { orgId: string; status: string }[] }>(r);
+    const out = parseJson<{ ok: boolean; orgs: { orgId: string; status: string }[] }>(r);
     expect(out.orgs).toEqual([expect.objectContaining({ orgId: target, status: 'destroyed' })]);
     const apps = appsByOrg(sb);
     expect(apps.has(target)).toBe(false);
@@ -206,7 +194,7 @@ describe('a list with a manual-delivery org', () => {
     );
     const r = await cli(sb, ['apply', '--config', configFile, '--json']);
     expectExit(r, 0);
-    const out = parse<FleetJson>(r);
+    const out = parseJson<FleetJson>(r);
     const entry = out.orgs[1]!;
     expect(entry.result!.sp).toMatchObject({ delivery: 'manual', action: 'handover' });
     const file = join(cwd, `amplitude-idp-metadata-${manual!.orgId}.xml`);
@@ -222,7 +210,7 @@ describe('a list with a manual-delivery org', () => {
 
     const verify = await cli(sb, ['verify', '--config', configFile, '--json'], { SANDBOX_USER_EMAIL: '', SANDBOX_USER_PASSWORD: '' });
     expectExit(verify, 0);
-    const report = parse<{ orgs: { orgId: string; checks: { id: string; status: string; message: string }[] }[] }>(verify);
+    const report = parseJson<{ orgs: { orgId: string; checks: { id: string; status: string; message: string }[] }[] }>(verify);
     const trust = report.orgs[1]!.checks.find((c) => c.id === 'sp.trust')!;
     expect(trust.status).toBe('pass');
     expect(trust.message).toMatch(/confirmed/);
@@ -237,7 +225,7 @@ describe('twenty orgs on a free-tier tenant (2 requests/s)', () => {
     sb.requests.clear();
     const r = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--json']);
     expectExit(r, 0);
-    const out = parse<FleetJson>(r);
+    const out = parseJson<FleetJson>(r);
     expect(out.counts).toMatchObject({ selected: 20, changed: 20, failed: 0 });
     const apps = appsByOrg(sb);
     for (const o of sb.amplitudeOrgs) {
@@ -255,7 +243,7 @@ describe('twenty orgs on a free-tier tenant (2 requests/s)', () => {
 
     const again = await cli(sb, ['apply', '--config', sb.env.SANDBOX_CONFIG!, '--json']);
     expectExit(again, 0);
-    expect(parse<FleetJson>(again).counts).toMatchObject({ selected: 20, changed: 0, failed: 0 });
+    expect(parseJson<FleetJson>(again).counts).toMatchObject({ selected: 20, changed: 0, failed: 0 });
   });
 });
 
@@ -288,7 +276,7 @@ describe('connections and a custom domain across orgs', () => {
     // --connection overrides the file for every org.
     const plan = await cli(sb, ['apply', '--config', file, '--connection', DB, '--dry-run', '--json']);
     expectExit(plan, 0);
-    const planned = parse<{ orgs: { result: { connections: { enabled: string[]; action: string } } }[] }>(plan);
+    const planned = parseJson<{ orgs: { result: { connections: { enabled: string[]; action: string } } }[] }>(plan);
     expect(planned.orgs.map((o) => [o.result.connections.enabled, o.result.connections.action])).toEqual([
       [[DB], 'none'],
       [[DB], 'none'],
@@ -296,7 +284,7 @@ describe('connections and a custom domain across orgs', () => {
     ]);
 
     const verify = await cli(sb, ['verify', '--config', file, '--json']);
-    const report = parse<{ orgs: { checks: { id: string; status: string; message: string }[] }[] }>(verify);
+    const report = parseJson<{ orgs: { checks: { id: string; status: string; message: string }[] }[] }>(verify);
     expect(report.orgs.map((o) => o.checks.find((ch) => ch.id === 'idp.connections')!.message)).toEqual([
       `served by ${DB} (as configured)`,
       `served by ${DB} (as configured)`,

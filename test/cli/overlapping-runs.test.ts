@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { jest } from '@jest/globals';
-import { BIN, baseEnv, spawnCli, type CliResult } from '../helpers/run-cli.js';
+import { BIN, baseEnv, expectExit, parseJson, spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { markedClients, readFaults, removeDir, setFaults, tempDir, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { ORIGIN_KEY, parseOrigin } from '../../src/core/overlapping-runs.js';
@@ -39,18 +39,6 @@ afterEach(() => removeDir(cwd));
 function apply(sb: Sandbox, args: string[] = [], env: Record<string, string> = {}): Promise<CliResult> {
   // Up to 5 CLIs at once on a 2-core machine: lower priority, so a test file running beside this one keeps its share.
   return spawnCli(['apply', '--json', ...args], { cwd, env: { ...sb.env, ...env }, timeoutMs: 120_000, niceness: NICENESS });
-}
-
-function parse<T>(r: CliResult): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`not one JSON document (exit ${r.exitCode}):\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
-  }
-}
-
-function expectExit(r: CliResult, code: number): void {
-  if (r.exitCode !== code) throw new Error(`exit ${r.exitCode}, expected ${code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
 }
 
 /** Back to an empty tenant and an SP without SSO, so each trial starts as a first setup. */
@@ -107,7 +95,7 @@ describe('overlapping applies against one tenant (Auth0 latency 200 ms, set thro
       expect((await setFaults(sb.auth0.baseUrl, sb.adminToken, LATENCY)).faults.latencyMs).toBe(200);
       const runs = await Promise.all(Array.from({ length: n }, () => apply(sb)));
       runs.forEach((r) => expectExit(r, 0));
-      const results = runs.map((r) => parse<ApplyJson>(r));
+      const results = runs.map((r) => parseJson<ApplyJson>(r));
 
       const apps = markedClients(sb);
       expect(apps).toHaveLength(1);
@@ -123,7 +111,7 @@ describe('overlapping applies against one tenant (Auth0 latency 200 ms, set thro
       if (trial < TRIALS) continue;
       const later = await apply(sb);
       expectExit(later, 0);
-      expect(parse<ApplyJson>(later)).toMatchObject({ changed: false, idp: { clientId: kept, action: 'none' }, sp: { action: 'none' } });
+      expect(parseJson<ApplyJson>(later)).toMatchObject({ changed: false, idp: { clientId: kept, action: 'none' }, sp: { action: 'none' } });
     }
   });
 
@@ -153,7 +141,7 @@ describe('overlapping applies against one tenant (Auth0 latency 200 ms, set thro
     await setFaults(sb.auth0.baseUrl, sb.adminToken, '');
     const next = await apply(sb);
     expectExit(next, 0);
-    const out = parse<ApplyJson>(next);
+    const out = parseJson<ApplyJson>(next);
     expect(out.idp.clientId).toBe(first!.client_id);
     expect(out.idp.removedDuplicates).toHaveLength(1);
     expect(next.stderr).toMatch(/Deleted the duplicate "Amplitude SSO" \(\w+\) left by overlapping runs/);
@@ -178,18 +166,18 @@ describe('duplicates found at the start', () => {
 
     const verify = await spawnCli(['verify', '--json'], { cwd, env: sb.env, timeoutMs: 60_000, niceness: NICENESS });
     expectExit(verify, 0);
-    const check = parse<{ checks: { id: string; status: string; message: string; details: { clientId: string; duplicates: string[] } }[] }>(verify).checks.find((c) => c.id === 'idp.client')!;
+    const check = parseJson<{ checks: { id: string; status: string; message: string; details: { clientId: string; duplicates: string[] } }[] }>(verify).checks.find((c) => c.id === 'idp.client')!;
     expect(check).toMatchObject({ status: 'warn', details: { clientId: kept.client_id, duplicates: [dup] } });
     expect(check.message).toContain('left by overlapping apply runs');
 
     const dry = await apply(sb, ['--dry-run']);
     expectExit(dry, 0);
-    expect(parse<ApplyJson>(dry).steps.find((s) => s.id === 'idp.duplicates')?.status).toBe('planned');
+    expect(parseJson<ApplyJson>(dry).steps.find((s) => s.id === 'idp.duplicates')?.status).toBe('planned');
     expect(markedClients(sb)).toHaveLength(2);
 
     const r = await apply(sb);
     expectExit(r, 0);
-    expect(parse<ApplyJson>(r).idp).toMatchObject({ clientId: kept.client_id, removedDuplicates: [dup] });
+    expect(parseJson<ApplyJson>(r).idp).toMatchObject({ clientId: kept.client_id, removedDuplicates: [dup] });
     expect(markedClients(sb).map((c) => c.client_id)).toEqual([kept.client_id]);
     expect(sb.auth0.tenant.getClient(dup)).toBeUndefined();
   });
@@ -207,7 +195,7 @@ describe('duplicates found at the start', () => {
 
     const r = await apply(sb);
     expectExit(r, 1);
-    const { error } = parse<ErrorJson>(r);
+    const { error } = parseJson<ErrorJson>(r);
     expect(error.code).toBe('AUTH0_DUPLICATE_APPLICATION');
     expect(error.message).toMatch(reason);
     expect(error.message).toContain(dup);
@@ -216,7 +204,7 @@ describe('duplicates found at the start', () => {
 
     const verify = await spawnCli(['verify', '--json'], { cwd, env: sb.env, timeoutMs: 60_000, niceness: NICENESS });
     expectExit(verify, 1);
-    expect(parse<{ checks: { id: string; status: string }[] }>(verify).checks.find((c) => c.id === 'idp.client')?.status).toBe('fail');
+    expect(parseJson<{ checks: { id: string; status: string }[] }>(verify).checks.find((c) => c.id === 'idp.client')?.status).toBe('fail');
   });
 
   it('without delete:clients a run goes on with the kept application and says what is left to delete', async () => {
@@ -230,7 +218,7 @@ describe('duplicates found at the start', () => {
       expectExit(r, 0);
       expect(r.stderr).toContain(`lacks delete:clients`);
       expect(r.stderr).toContain(dup);
-      const out = parse<ApplyJson>(r);
+      const out = parseJson<ApplyJson>(r);
       expect(out.idp.clientId).toBe(kept.client_id);
       expect(out.steps.find((s) => s.id === 'idp.duplicates')?.status).toBe('manual');
       expect(markedClients(sb)).toHaveLength(2);
@@ -256,7 +244,7 @@ describe('creates whose outcome is unknown', () => {
     expect(r.stderr).toMatch(/It was not: nothing carries sso_setup=amplitude:\d+; creating it again in 1 s/);
     expect((await readFaults(sb.auth0.baseUrl, sb.adminToken)).injected.serverError).toBe(before + 1);
     expect(markedClients(sb)).toHaveLength(1);
-    expect(parse<ApplyJson>(r).idp.action).toBe('create');
+    expect(parseJson<ApplyJson>(r).idp.action).toBe('create');
   });
 
   it('the create landed but its answer was lost: the re-list finds it, and there is no second application', async () => {
@@ -269,7 +257,7 @@ describe('creates whose outcome is unknown', () => {
     expect(r.stderr).toMatch(/It was: going on with "Amplitude SSO" \(\w+\)/);
     const apps = markedClients(sb);
     expect(apps).toHaveLength(1);
-    expect(parse<ApplyJson>(r).idp.clientId).toBe(apps[0]!.client_id);
+    expect(parseJson<ApplyJson>(r).idp.clientId).toBe(apps[0]!.client_id);
   });
 
   it('a create that keeps failing stops after 3 attempts with nothing made; with the faults cleared a re-run converges', async () => {
@@ -277,7 +265,7 @@ describe('creates whose outcome is unknown', () => {
     const before = (await setFaults(sb.auth0.baseUrl, sb.adminToken, `5xx=10,${createOnly}`)).injected.serverError;
     const r = await apply(sb);
     expectExit(r, 1);
-    expect(parse<ErrorJson>(r).error.code).toBe('AUTH0_SERVER_ERROR');
+    expect(parseJson<ErrorJson>(r).error.code).toBe('AUTH0_SERVER_ERROR');
     expect((await readFaults(sb.auth0.baseUrl, sb.adminToken)).injected.serverError).toBe(before + 3);
     expect(markedClients(sb)).toHaveLength(0);
 
@@ -304,7 +292,7 @@ describe('deleting while another command runs', () => {
     const created = duplicateOf(sb, before, racerOrigin(before, 5000));
     const r = await destroying;
     expectExit(r, 1);
-    const { error } = parse<ErrorJson>(r);
+    const { error } = parseJson<ErrorJson>(r);
     expect(error.code).toBe('DESTROY_INCOMPLETE');
     expect(error.message).toContain(created);
     expect(error.hint).toContain('run destroy again');
@@ -324,7 +312,7 @@ describe('deleting while another command runs', () => {
     sb.auth0.tenant.patchClient(made.client_id as string, { client_metadata: { sso_setup: null } });
     const r = await applying;
     expectExit(r, 1);
-    expect(parse<ErrorJson>(r).error.code).toBe('AUTH0_APPLICATION_DELETED');
+    expect(parseJson<ErrorJson>(r).error.code).toBe('AUTH0_APPLICATION_DELETED');
 
     await setFaults(sb.auth0.baseUrl, sb.adminToken, '');
     expectExit(await apply(sb), 0);

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { spawnCli, type CliResult } from '../helpers/run-cli.js';
+import { expectExit, parseJson, spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { removeDir, setFaults, tempDir, useSandbox } from '../helpers/sandbox.js';
 import { managementApi, managementToken } from '../helpers/auth0-api.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
@@ -26,18 +26,6 @@ afterAll(() => removeDir(cwd));
 
 function cli(args: string[]): Promise<CliResult> {
   return spawnCli(args, { cwd, env: sandbox().env, timeoutMs: 180_000 });
-}
-
-function parse<T>(r: CliResult): T {
-  try {
-    return JSON.parse(r.stdout) as T;
-  } catch {
-    throw new Error(`not one JSON document (exit ${r.exitCode}):\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
-  }
-}
-
-function expectExit(r: CliResult, code: number): void {
-  if (r.exitCode !== code) throw new Error(`exit ${r.exitCode}, expected ${code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
 }
 
 const keys = () => sandbox().auth0.tenant.signingKeys();
@@ -98,7 +86,7 @@ describe('sso-setup rotate', () => {
     const keysBefore = JSON.stringify(keys());
     const early = await cli(['rotate', '--config', config, '--yes', '--json']);
     expectExit(early, 1);
-    const notSetUp = parse<{ error: { code: string; message: string; hint: string } }>(early).error;
+    const notSetUp = parseJson<{ error: { code: string; message: string; hint: string } }>(early).error;
     expect(notSetUp.code).toBe('ROTATE_NOT_SET_UP');
     expect(notSetUp.message).toContain(a!.orgId);
     expect(notSetUp.hint).toContain('sso-setup apply');
@@ -111,7 +99,7 @@ describe('sso-setup rotate', () => {
     const before = { keys: JSON.stringify(keys()), file: readFileSync(manualFile(), 'utf8'), settings: JSON.stringify(orgs().map((o) => o.settings())) };
     const dry = await cli(['rotate', '--config', config, '--dry-run', '--json']);
     expectExit(dry, 0);
-    const out = parse<{ ok: boolean; dryRun: boolean; plan: PlanJson }>(dry);
+    const out = parseJson<{ ok: boolean; dryRun: boolean; plan: PlanJson }>(dry);
     expect(out.dryRun).toBe(true);
     expect(out.plan.mode).toBe('rotate');
     expect(out.plan.keys.next.kid).toBe(nextKey().kid);
@@ -138,7 +126,7 @@ describe('sso-setup rotate', () => {
     const next = sha256(nextKey().cert);
     const blocked = await cli(['rotate', '--config', config, '--yes', '--json']);
     expectExit(blocked, 1);
-    const err = parse<{ error: { code: string; hint: string } }>(blocked).error;
+    const err = parseJson<{ error: { code: string; hint: string } }>(blocked).error;
     expect(err.code).toBe('ROTATE_MANUAL_UNCONFIRMED');
     expect(err.hint).toContain(`sso-setup confirm-upload --only ${manualOrg().orgId} --fingerprint ${next}`);
     expect(err.hint).toContain('--accept-manual-outage');
@@ -162,7 +150,7 @@ describe('sso-setup rotate', () => {
     const before = { kid: currentKid(), next: nextKey().kid, count: keys().length };
     const run = await cli(['rotate', '--config', config, '--yes', '--json']);
     expectExit(run, 0);
-    const out = parse<{ ok: boolean; rotated: { from: string; to: string; queued: string }; keyCount: number; verify: VerifyJson['orgs'] }>(run);
+    const out = parseJson<{ ok: boolean; rotated: { from: string; to: string; queued: string }; keyCount: number; verify: VerifyJson['orgs'] }>(run);
     expect(out.rotated).toEqual({ from: before.kid, to: before.next, queued: nextKey().kid });
     expect([currentKid(), keys().length, out.keyCount]).toEqual([before.next, before.count + 1, before.count + 1]);
     // Each endpoint SP holds exactly the new current and the new next key.
@@ -171,7 +159,7 @@ describe('sso-setup rotate', () => {
 
     const verify = await cli(['verify', '--config', config, '--json']);
     expectExit(verify, 0);
-    const report = parse<VerifyJson>(verify);
+    const report = parseJson<VerifyJson>(verify);
     expect(report.orgs.map((o) => [o.orgId, o.ok])).toEqual(orgs().map((o) => [o.orgId, true]));
     for (const o of report.orgs.slice(0, 2)) expect(o.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
     // The manual org: its SP accepted a login signed with the new key (the uploaded file held it).
@@ -192,7 +180,7 @@ describe('sso-setup rotate', () => {
       await setFaults(down.baseUrl, sb.adminToken, '');
     }
     expectExit(failed, 1);
-    const err = parse<{ error: { code: string; message: string; hint: string } }>(failed).error;
+    const err = parseJson<{ error: { code: string; message: string; hint: string } }>(failed).error;
     expect(err.code).toBe('ROTATE_INCOMPLETE');
     expect(err.message).toContain(down.orgId);
     expect(err.hint).toContain('run `sso-setup rotate` again');
@@ -202,15 +190,15 @@ describe('sso-setup rotate', () => {
     await uploadManualFile();
     expectExit(await cli(['confirm-upload', '--config', config, '--only', manualOrg().orgId, '--fingerprint', sha256(keys().find((k) => k.current)!.cert)]), 0);
 
-    const dry = parse<{ plan: PlanJson }>(await cli(['rotate', '--config', config, '--dry-run', '--json']));
+    const dry = parseJson<{ plan: PlanJson }>(await cli(['rotate', '--config', config, '--dry-run', '--json']));
     expect(dry.plan.mode).toBe('finish');
     const again = await cli(['rotate', '--config', config, '--yes', '--json']);
     expectExit(again, 0);
-    const out = parse<{ rotated?: unknown; keyCount: number }>(again);
+    const out = parseJson<{ rotated?: unknown; keyCount: number }>(again);
     expect(out.rotated).toBeUndefined();
     // No second rotation: the same current key, the same number of keys.
     expect([currentKid(), keys().length, out.keyCount]).toEqual([before.next, before.count + 1, before.count + 1]);
-    const verify = parse<VerifyJson>(await cli(['verify', '--config', config, '--json']));
+    const verify = parseJson<VerifyJson>(await cli(['verify', '--config', config, '--json']));
     expect(verify.ok).toBe(true);
     for (const o of verify.orgs.slice(0, 2)) expect(o.checks.filter((c) => c.status !== 'pass').map((c) => c.id)).toEqual([]);
     // The unmanaged application was named, never touched.
@@ -232,7 +220,7 @@ describe('sso-setup rotate', () => {
       expect((await setFaults(sb.auth0.baseUrl, sb.adminToken, '')).injected.lost).toBe(lostBefore + 1);
     }
     expectExit(run, 0);
-    const out = parse<{ rotated: { to: string }; keyCount: number }>(run);
+    const out = parseJson<{ rotated: { to: string }; keyCount: number }>(run);
     expect(out.rotated.to).toBe(before.next);
     // Exactly one rotation.
     expect([currentKid(), keys().length, out.keyCount]).toEqual([before.next, before.count + 1, before.count + 1]);
@@ -254,12 +242,12 @@ describe('sso-setup rotate', () => {
       await setFaults(org.baseUrl, sb.adminToken, '');
     }
     expectExit(refused, 1);
-    const err = parse<{ error: { code: string; message: string } }>(refused).error;
+    const err = parseJson<{ error: { code: string; message: string } }>(refused).error;
     expect(err.code).toBe('ROTATE_PRETRUST_FAILED');
     expect(err.message).toContain(org.orgId);
     expect(err.message).toContain('nothing was rotated, SSO works as before');
     expect([currentKid(), keys().length]).toEqual([before.kid, before.count]);
-    const verify = parse<VerifyJson>(await cli(['verify', '--config', config, '--only', org.orgId, '--json']));
+    const verify = parseJson<VerifyJson>(await cli(['verify', '--config', config, '--only', org.orgId, '--json']));
     expect(verify.orgs[0]!.checks.find((c) => c.id === 'sp.trust')!.status).toBe('pass');
     expectExit(await cli(['apply', '--config', config, '--only', org.orgId, '--json']), 0);
     const trusted = (await (await fetch(org.ssoEndpoint, { headers })).json()) as { certificates: { sha256: string }[] };
@@ -280,7 +268,7 @@ describe('sso-setup rotate', () => {
     const before = { kid: currentKid(), count: keys().length };
     const refused = await cli(['rotate', '--config', config, '--yes', '--accept-manual-outage', '--json']);
     expectExit(refused, 1);
-    const err = parse<{ error: { code: string; hint: string } }>(refused).error;
+    const err = parseJson<{ error: { code: string; hint: string } }>(refused).error;
     expect(err.code).toBe('ROTATE_RATE_LIMITED');
     expect(err.hint).toContain('Nothing was rotated');
     expect([currentKid(), keys().length]).toEqual([before.kid, before.count]);
@@ -292,7 +280,7 @@ describe('sso-setup rotate', () => {
     sb.auth0.tenant.setManagementScopes(['read:clients', 'update:clients', 'read:signing_keys']);
     const r = await cli(['rotate', '--config', config, '--yes', '--accept-manual-outage', '--json']);
     expectExit(r, 1);
-    const err = parse<{ error: { code: string; message: string } }>(r).error;
+    const err = parseJson<{ error: { code: string; message: string } }>(r).error;
     expect(err.code).toBe('AUTH0_MISSING_SCOPE');
     expect(err.message).toContain('create:signing_keys, update:signing_keys');
     expect({ keys: JSON.stringify(keys()), file: readFileSync(manualFile(), 'utf8') }).toEqual(before);

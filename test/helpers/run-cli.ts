@@ -87,3 +87,17 @@ export function spawnCli(
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** The one JSON document a `--json` run printed; otherwise fails with the run's whole output, so a broken run explains itself. */
+export function parseJson<T>(r: CliResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not one JSON document (exit ${r.exitCode}):\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+  }
+}
+
+/** Fails with both streams when the run exited otherwise (a bare `toBe` would show only the two numbers). */
+export function expectExit(r: CliResult, code: number): void {
+  if (r.exitCode !== code) throw new Error(`exit ${r.exitCode}, expected ${code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`);
+}
