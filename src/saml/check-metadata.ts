@@ -16,6 +16,7 @@ import {
   type EndpointModel,
   type EntityDescriptorModel,
   type IdpRoleModel,
+  type MetadataDocument,
 } from './idp-metadata.js';
 import { descendants, parseXmlDocument, printable, tagName, type XmlDocument } from './xml.js';
 
@@ -121,8 +122,33 @@ export const KNOWN_NAMEID_FORMATS = new Set([
 ]);
 
 /** Checks one SAML 2.0 IdP metadata document. Never throws on bad input. */
-export async function checkMetadata(input: Uint8Array | string, options: MetadataCheckOptions): Promise<MetadataReport> {
-  const report = emptyReport();
+export function checkMetadata(input: Uint8Array | string, options: MetadataCheckOptions): Promise<MetadataReport> {
+  return checkMetadataDocument(input, options, emptyReport(), { notEntity: describeNotIdpEntity, role: checkIdpRole });
+}
+
+/** The report fields every role's checker fills in the shared document steps. */
+export interface DocumentReport {
+  valid: boolean;
+  entityId: string | null;
+  schemaValidated: boolean;
+  errors: Finding[];
+  warnings: Finding[];
+}
+
+/** What a role's checker (IdP, SP) adds to the shared document steps. */
+export interface RoleSteps<R extends DocumentReport> {
+  /** The finding for a document that is not one <EntityDescriptor>: an aggregate or another root element. */
+  notEntity(metadata: Exclude<MetadataDocument, { kind: 'entity' }>, findings: FindingList): void;
+  /** The role's own checks, after the entity's ID, validity and duplicate IDs; ends before the schema's findings. */
+  role(document: XmlDocument, entity: EntityDescriptorModel, options: MetadataCheckOptions, report: R, findings: FindingList): Promise<void>;
+}
+
+/**
+ * The steps every metadata check takes, in this order: parse (hardened XML layer), one <EntityDescriptor>,
+ * its entityID, validity and duplicate IDs, the role's own checks, then the schema's findings. Never throws:
+ * anything unexpected is CHECK_INTERNAL_ERROR.
+ */
+export async function checkMetadataDocument<R extends DocumentReport>(input: Uint8Array | string, options: MetadataCheckOptions, report: R, steps: RoleSteps<R>): Promise<R> {
   const findings = new FindingList();
   try {
     const parsed = parseXmlDocument(input, { maxBytes: options.maxBytes });
@@ -130,15 +156,32 @@ export async function checkMetadata(input: Uint8Array | string, options: Metadat
       findings.add(parsed.code, parsed.message);
       return finish(report, findings);
     }
-    await checkDocument(parsed.document, options, report, findings);
+    const document = parsed.document;
+    const metadata = readMetadataDocument(document);
+    if (metadata.kind !== 'entity') {
+      steps.notEntity(metadata, findings);
+      return finish(report, findings);
+    }
+    // Started before the other checks: the validator's worker start-up overlaps them and the signature.
+    const schema = options.schema ? import('./schema.js').then((m) => m.validateMetadataSchema(document.text)) : undefined;
+    schema?.catch(() => undefined);
+    const entity = metadata.entity;
+    report.entityId = entity.entityId === null ? null : entity.entityId.trim();
+    checkEntityId(entity, options, findings);
+    checkValidity(entity.validUntil, entity.cacheDuration, tagName(entity.element), options.now, findings);
+    checkDuplicateIds(document, findings);
+    await steps.role(document, entity, options, report, findings);
+    if (schema) {
+      findings.addAll(await schema);
+      report.schemaValidated = true;
+    }
   } catch (error) {
     findings.add('CHECK_INTERNAL_ERROR', `The checker failed unexpectedly: ${printable(error instanceof Error ? error.message : String(error))}. Please report this.`);
   }
   return finish(report, findings);
 }
 
-async function checkDocument(document: XmlDocument, options: MetadataCheckOptions, report: MetadataReport, findings: FindingList): Promise<void> {
-  const metadata = readMetadataDocument(document);
+function describeNotIdpEntity(metadata: Exclude<MetadataDocument, { kind: 'entity' }>, findings: FindingList): void {
   if (metadata.kind === 'aggregate') {
     const count = metadata.entityIds.length;
     const idps = metadata.idpEntityIds;
@@ -149,40 +192,17 @@ async function checkDocument(document: XmlDocument, options: MetadataCheckOption
     );
     return;
   }
-  if (metadata.kind === 'other') {
-    const root = metadata.root;
-    if (root.localName.toLowerCase() === 'html') {
-      findings.add('INPUT_HTML', 'The document is an (X)HTML page, not SAML metadata: the URL or file is probably a login or error page.');
-    } else {
-      const ns = root.namespaceUri ? ` in namespace ${root.namespaceUri}` : ' in no namespace';
-      const hint = root.localName === 'EntityDescriptor' ? ' (right name, wrong namespace: it must be urn:oasis:names:tc:SAML:2.0:metadata)' : '';
-      findings.add('METADATA_WRONG_ROOT', `The document element is ${tagName(root)}${ns}${hint}; SAML metadata starts with <EntityDescriptor> in urn:oasis:names:tc:SAML:2.0:metadata.`);
-    }
-    return;
-  }
-
-  // Started before the other checks: the validator's worker start-up overlaps them and the signature.
-  const schema = options.schema ? import('./schema.js').then((m) => m.validateMetadataSchema(document.text)) : undefined;
-  schema?.catch(() => undefined);
-  await checkEntity(document, metadata.entity, options, report, findings);
-  if (schema) {
-    findings.addAll(await schema);
-    report.schemaValidated = true;
+  const root = metadata.root;
+  if (root.localName.toLowerCase() === 'html') {
+    findings.add('INPUT_HTML', 'The document is an (X)HTML page, not SAML metadata: the URL or file is probably a login or error page.');
+  } else {
+    const ns = root.namespaceUri ? ` in namespace ${root.namespaceUri}` : ' in no namespace';
+    const hint = root.localName === 'EntityDescriptor' ? ' (right name, wrong namespace: it must be urn:oasis:names:tc:SAML:2.0:metadata)' : '';
+    findings.add('METADATA_WRONG_ROOT', `The document element is ${tagName(root)}${ns}${hint}; SAML metadata starts with <EntityDescriptor> in urn:oasis:names:tc:SAML:2.0:metadata.`);
   }
 }
 
-async function checkEntity(
-  document: XmlDocument,
-  entity: EntityDescriptorModel,
-  options: MetadataCheckOptions,
-  report: MetadataReport,
-  findings: FindingList,
-): Promise<void> {
-  report.entityId = entity.entityId === null ? null : entity.entityId.trim();
-  checkEntityId(entity, options, findings);
-  checkValidity(entity.validUntil, entity.cacheDuration, tagName(entity.element), options.now, findings);
-  checkDuplicateIds(document, findings);
-
+async function checkIdpRole(document: XmlDocument, entity: EntityDescriptorModel, options: MetadataCheckOptions, report: MetadataReport, findings: FindingList): Promise<void> {
   const role = entity.idpRoles[0];
   if (!role) {
     if (entity.spRoleCount > 0) {
@@ -516,7 +536,7 @@ export async function checkSignature(
   document: XmlDocument,
   documentCertificates: CertificateFacts[],
   options: MetadataCheckOptions,
-  report: MetadataReport,
+  report: Pick<MetadataReport, 'signed' | 'signature'>,
   findings: FindingList,
 ): Promise<void> {
   const trustedInput = options.trustedCertificates ?? [];

@@ -9,16 +9,13 @@
 import { FindingList, type Finding } from './findings.js';
 import {
   certificateOf,
-  checkDuplicateIds,
-  checkEntityId,
+  checkMetadataDocument,
   checkNameIdFormats,
   checkSignature,
   checkSigningCertificates,
   checkValidity,
   commentInValue,
-  emptyReport,
   endpointOf,
-  finish,
   judgeLocation,
   shortBinding,
   type MetadataCertificate,
@@ -26,8 +23,8 @@ import {
   type MetadataEndpoint,
   type MetadataSignature,
 } from './check-metadata.js';
-import { readMetadataDocument, SAML2_PROTOCOL, SAML_BINDINGS, type IndexedEndpointModel, type SpRoleModel } from './idp-metadata.js';
-import { parseXmlDocument, printable, tagName } from './xml.js';
+import { SAML2_PROTOCOL, SAML_BINDINGS, type EntityDescriptorModel, type IndexedEndpointModel, type MetadataDocument, type SpRoleModel } from './idp-metadata.js';
+import { printable, tagName, type XmlDocument } from './xml.js';
 
 export interface AssertionConsumerService {
   binding: string;
@@ -60,68 +57,42 @@ export interface SpMetadataReport {
 }
 
 /** Checks one SAML 2.0 SP metadata document. Never throws on bad input. */
-export async function checkSpMetadata(input: Uint8Array | string, options: MetadataCheckOptions): Promise<SpMetadataReport> {
-  const report = emptySpReport();
-  const findings = new FindingList();
-  try {
-    const parsed = parseXmlDocument(input, { maxBytes: options.maxBytes });
-    if (!parsed.ok) {
-      findings.add(parsed.code, parsed.message);
-      return finish(report, findings);
-    }
-    const metadata = readMetadataDocument(parsed.document);
-    if (metadata.kind === 'aggregate') {
-      findings.add('METADATA_AGGREGATE', `The document is a federation aggregate (<EntitiesDescriptor>) holding ${metadata.entityIds.length} entities; pass the metadata of the one SP to use (its own <EntityDescriptor> document).`);
-      return finish(report, findings);
-    }
-    if (metadata.kind === 'other') {
-      const root = metadata.root;
-      const ns = root.namespaceUri ? ` in namespace ${root.namespaceUri}` : ' in no namespace';
-      const hint = root.localName === 'EntityDescriptor' ? ' (right name, wrong namespace: it must be urn:oasis:names:tc:SAML:2.0:metadata)' : '';
-      findings.add(root.localName.toLowerCase() === 'html' ? 'INPUT_HTML' : 'METADATA_WRONG_ROOT', `The document element is ${tagName(root)}${ns}${hint}; SAML metadata starts with <EntityDescriptor> in urn:oasis:names:tc:SAML:2.0:metadata.`);
-      return finish(report, findings);
-    }
-    const document = parsed.document;
-    const entity = metadata.entity;
-    const schema = options.schema ? import('./schema.js').then((m) => m.validateMetadataSchema(document.text)) : undefined;
-    schema?.catch(() => undefined);
+export function checkSpMetadata(input: Uint8Array | string, options: MetadataCheckOptions): Promise<SpMetadataReport> {
+  return checkMetadataDocument(input, options, emptySpReport(), { notEntity: describeNotSpEntity, role: checkSpEntity });
+}
 
-    report.entityId = entity.entityId === null ? null : entity.entityId.trim();
-    checkEntityId(entity, options, findings);
-    checkValidity(entity.validUntil, entity.cacheDuration, tagName(entity.element), options.now, findings);
-    checkDuplicateIds(document, findings);
-    const role = entity.spRoles[0];
-    if (!role) {
-      if (entity.idpRoles.length > 0) {
-        findings.add('METADATA_NOT_SP', 'This is IdP metadata (it has an <IDPSSODescriptor> and no <SPSSODescriptor>): pass the metadata of the application (the service provider) instead; check IdP metadata without --role sp.');
-      } else {
-        findings.add('SP_ROLE_MISSING', 'The <EntityDescriptor> has no <SPSSODescriptor>, so it describes no service provider.');
-      }
-    } else {
-      if (entity.spRoles.length > 1) {
-        findings.add('SP_ROLE_MULTIPLE', `The <EntityDescriptor> has ${entity.spRoles.length} <SPSSODescriptor> elements (lines ${entity.spRoles.map((r) => r.line).join(', ')}); exactly one is allowed.`);
-      }
-      checkSpRole(role, options, report, findings);
-      const certificates = checkSigningCertificates(role, options, findings, 'sp');
-      report.certificates = certificates.map(({ facts, use }) => certificateOf(facts, use, options.now));
-      if (report.authnRequestsSigned === true && certificates.length === 0) {
-        findings.add('SP_SIGNING_CERT_MISSING', 'AuthnRequestsSigned is true but the <SPSSODescriptor> holds no usable signing certificate, so the IdP cannot verify its requests. Ask the SP for metadata with its signing certificate.');
-      }
-      // The signature module reads only the report fields it shares with the IdP report.
-      const shared = emptyReport();
-      await checkSignature(document, certificates.map((c) => c.facts), options, shared, findings);
-      report.signed = shared.signed;
-      report.signature = shared.signature;
-    }
-    for (const c of entity.commentedValues) commentInValue(c, findings);
-    if (schema) {
-      findings.addAll(await schema);
-      report.schemaValidated = true;
-    }
-  } catch (error) {
-    findings.add('CHECK_INTERNAL_ERROR', `The checker failed unexpectedly: ${printable(error instanceof Error ? error.message : String(error))}. Please report this.`);
+function describeNotSpEntity(metadata: Exclude<MetadataDocument, { kind: 'entity' }>, findings: FindingList): void {
+  if (metadata.kind === 'aggregate') {
+    findings.add('METADATA_AGGREGATE', `The document is a federation aggregate (<EntitiesDescriptor>) holding ${metadata.entityIds.length} entities; pass the metadata of the one SP to use (its own <EntityDescriptor> document).`);
+    return;
   }
-  return finish(report, findings);
+  const root = metadata.root;
+  const ns = root.namespaceUri ? ` in namespace ${root.namespaceUri}` : ' in no namespace';
+  const hint = root.localName === 'EntityDescriptor' ? ' (right name, wrong namespace: it must be urn:oasis:names:tc:SAML:2.0:metadata)' : '';
+  findings.add(root.localName.toLowerCase() === 'html' ? 'INPUT_HTML' : 'METADATA_WRONG_ROOT', `The document element is ${tagName(root)}${ns}${hint}; SAML metadata starts with <EntityDescriptor> in urn:oasis:names:tc:SAML:2.0:metadata.`);
+}
+
+async function checkSpEntity(document: XmlDocument, entity: EntityDescriptorModel, options: MetadataCheckOptions, report: SpMetadataReport, findings: FindingList): Promise<void> {
+  const role = entity.spRoles[0];
+  if (!role) {
+    if (entity.idpRoles.length > 0) {
+      findings.add('METADATA_NOT_SP', 'This is IdP metadata (it has an <IDPSSODescriptor> and no <SPSSODescriptor>): pass the metadata of the application (the service provider) instead; check IdP metadata without --role sp.');
+    } else {
+      findings.add('SP_ROLE_MISSING', 'The <EntityDescriptor> has no <SPSSODescriptor>, so it describes no service provider.');
+    }
+  } else {
+    if (entity.spRoles.length > 1) {
+      findings.add('SP_ROLE_MULTIPLE', `The <EntityDescriptor> has ${entity.spRoles.length} <SPSSODescriptor> elements (lines ${entity.spRoles.map((r) => r.line).join(', ')}); exactly one is allowed.`);
+    }
+    checkSpRole(role, options, report, findings);
+    const certificates = checkSigningCertificates(role, options, findings, 'sp');
+    report.certificates = certificates.map(({ facts, use }) => certificateOf(facts, use, options.now));
+    if (report.authnRequestsSigned === true && certificates.length === 0) {
+      findings.add('SP_SIGNING_CERT_MISSING', 'AuthnRequestsSigned is true but the <SPSSODescriptor> holds no usable signing certificate, so the IdP cannot verify its requests. Ask the SP for metadata with its signing certificate.');
+    }
+    await checkSignature(document, certificates.map((c) => c.facts), options, report, findings);
+  }
+  for (const c of entity.commentedValues) commentInValue(c, findings);
 }
 
 function checkSpRole(role: SpRoleModel, options: MetadataCheckOptions, report: SpMetadataReport, findings: FindingList): void {
