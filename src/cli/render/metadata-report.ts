@@ -25,28 +25,7 @@ const PLAIN: Paint = { good: (t) => t, bad: (t) => t, warn: (t) => t, dim: (t) =
 
 export async function renderMetadataReport(report: MetadataReport, options: MetadataReportRenderOptions): Promise<string> {
   const paint = options.color ? await colours() : PLAIN;
-  const lines: string[] = [];
-  const e = report.errors.length;
-  const w = report.warnings.length;
-  const counts = [e ? plural(e, 'error') : '', w ? plural(w, 'warning') : ''].filter(Boolean).join(', ');
-  const about = report.entityId ? ` for ${safe(report.entityId)}` : '';
-  lines.push(
-    report.valid
-      ? `${paint.good(paint.bold('VALID'))}    SAML IdP metadata${about} is usable${w ? ` (${counts})` : ''}.`
-      : `${paint.bad(paint.bold('INVALID'))}  SAML IdP metadata${about} must not be used: ${counts}.`,
-  );
-
-  if (e) {
-    lines.push('', paint.bold('Errors'));
-    for (const f of report.errors) lines.push(`  ${paint.bad('✖')} ${paint.bad(f.code)}  ${safe(f.message)}`);
-  }
-  if (w) {
-    lines.push('', paint.bold('Warnings'));
-    for (const f of report.warnings) lines.push(`  ${paint.warn('!')} ${paint.warn(f.code)}  ${safe(f.message)}`);
-  }
-
-  lines.push('');
-  lines.push(`${label('Entity ID')}${report.entityId === null ? paint.dim('(none)') : safe(report.entityId)}`);
+  const lines = headerLines(report, 'IdP', paint);
   if (report.sso.length === 0) lines.push(`${label('SSO')}${paint.dim('(none)')}`);
   report.sso.forEach((s, i) => lines.push(`${label(i === 0 ? 'SSO' : '')}${safe(shortBinding(s.binding)).padEnd(14)} ${safe(s.location)}`));
   if (report.nameIdFormats.length > 0) lines.push(`${label('NameID formats')}${safe(report.nameIdFormats.map(shortFormat).join(', '))}`);
@@ -60,27 +39,8 @@ export async function renderMetadataReport(report: MetadataReport, options: Meta
 /** `metadata check --role sp`: the verdict, the findings, then what the IdP application is configured from. */
 export async function renderSpMetadataReport(report: SpMetadataReport, options: MetadataReportRenderOptions): Promise<string> {
   const paint = options.color ? await colours() : PLAIN;
-  const lines: string[] = [];
-  const e = report.errors.length;
-  const w = report.warnings.length;
-  const counts = [e ? plural(e, 'error') : '', w ? plural(w, 'warning') : ''].filter(Boolean).join(', ');
-  const about = report.entityId ? ` for ${safe(report.entityId)}` : '';
-  lines.push(
-    report.valid
-      ? `${paint.good(paint.bold('VALID'))}    SAML SP metadata${about} is usable${w ? ` (${counts})` : ''}.`
-      : `${paint.bad(paint.bold('INVALID'))}  SAML SP metadata${about} must not be used: ${counts}.`,
-  );
-  if (e) {
-    lines.push('', paint.bold('Errors'));
-    for (const f of report.errors) lines.push(`  ${paint.bad('✖')} ${paint.bad(f.code)}  ${safe(f.message)}`);
-  }
-  if (w) {
-    lines.push('', paint.bold('Warnings'));
-    for (const f of report.warnings) lines.push(`  ${paint.warn('!')} ${paint.warn(f.code)}  ${safe(f.message)}`);
-  }
+  const lines = headerLines(report, 'SP', paint);
   const flag = (value: boolean | null) => (value === null ? paint.dim('(not said)') : String(value));
-  lines.push('');
-  lines.push(`${label('Entity ID')}${report.entityId === null ? paint.dim('(none)') : safe(report.entityId)}`);
   lines.push(`${label('ACS (POST)')}${report.acs === null ? paint.dim('(none)') : safe(report.acs)}`);
   for (const a of report.assertionConsumerServices) {
     if (a.location === report.acs && a.binding.endsWith(':HTTP-POST')) continue;
@@ -92,6 +52,31 @@ export async function renderSpMetadataReport(report: SpMetadataReport, options: 
   lines.push(`${label('Signature')}${signatureLine(report, paint)}`);
   lines.push(...certificateLines(report.certificates, paint, options.warnDays));
   return `${lines.join('\n')}\n`;
+}
+
+/** The verdict, the findings, then the entity ID: how both roles' reports start. */
+function headerLines(report: Pick<MetadataReport, 'valid' | 'entityId' | 'errors' | 'warnings'>, role: 'IdP' | 'SP', paint: Paint): string[] {
+  const lines: string[] = [];
+  const e = report.errors.length;
+  const w = report.warnings.length;
+  const counts = [e ? plural(e, 'error') : '', w ? plural(w, 'warning') : ''].filter(Boolean).join(', ');
+  const about = report.entityId ? ` for ${safe(report.entityId)}` : '';
+  lines.push(
+    report.valid
+      ? `${paint.good(paint.bold('VALID'))}    SAML ${role} metadata${about} is usable${w ? ` (${counts})` : ''}.`
+      : `${paint.bad(paint.bold('INVALID'))}  SAML ${role} metadata${about} must not be used: ${counts}.`,
+  );
+  if (e) {
+    lines.push('', paint.bold('Errors'));
+    for (const f of report.errors) lines.push(`  ${paint.bad('✖')} ${paint.bad(f.code)}  ${safe(f.message)}`);
+  }
+  if (w) {
+    lines.push('', paint.bold('Warnings'));
+    for (const f of report.warnings) lines.push(`  ${paint.warn('!')} ${paint.warn(f.code)}  ${safe(f.message)}`);
+  }
+  lines.push('');
+  lines.push(`${label('Entity ID')}${report.entityId === null ? paint.dim('(none)') : safe(report.entityId)}`);
+  return lines;
 }
 
 function certificateLines(certificates: readonly MetadataCertificate[], paint: Paint, warnDays: number): string[] {
