@@ -17,8 +17,8 @@
  *   6. the health checks of `verify` for every org (with the login where a test user is set).
  *
  * An interrupted rotation (the SPs not updated after step 4) is recognised from the keys and the
- * SPs' certificates: an SP that trusts a previous key and not the next one. Then a run finishes
- * steps 5-6 and never rotates again (Auth0 allows 5 rotations a day).
+ * SPs' certificates: an SP that trusts a previous key and not both the current and the next one.
+ * Then a run finishes steps 5-6 and never rotates again (Auth0 allows 5 rotations a day).
  */
 import type { ResolvedConfig } from '../config/types.js';
 import { SsoError } from '../errors.js';
@@ -111,8 +111,10 @@ const short = (k: Omit<KeyFact, 'pem'>) => ({ kid: k.kid, sha256: k.sha256 });
 /** Plans a rotation from what was read. Pure. */
 export function planRotation(ring: KeyRing, orgs: OrgRotationState[], clients: Auth0Client[], idpRules: IdpRules, spProfile: SpProfile): RotationPlan {
   const previous = new Set(ring.previous.map((k) => k.sha256));
-  // An SP that still trusts a previously used key but not the next one was left behind by a rotation.
-  const lagging = (t: SpTrust | undefined) => t?.kind === 'endpoint' && t.enabled && !t.certificates.includes(ring.next.sha256) && t.certificates.some((c) => previous.has(c));
+  // An SP that still trusts a previously used key, and not both the current and the next one, was left behind
+  // by a rotation: its push failed, or carried the metadata Auth0 still served from before it (ROTATE_METADATA_STALE).
+  const lagging = (t: SpTrust | undefined) =>
+    t?.kind === 'endpoint' && t.enabled && t.certificates.some((c) => previous.has(c)) && !(t.certificates.includes(ring.current.sha256) && t.certificates.includes(ring.next.sha256));
   const mode = orgs.some((o) => o.delivery === 'endpoint' && lagging(o.trust)) ? 'finish' : 'rotate';
   const planned = orgs.map((o): OrgRotationPlan => {
     const base = { orgId: o.orgId, delivery: o.delivery, target: o.target, ...(o.client ? { clientId: o.client.clientId } : {}) };
