@@ -2,11 +2,12 @@
  * Fault injection for a sandbox server, so tests and benchmarks can exercise the CLI's timeouts,
  * retries and re-runs: added latency, a burst of 429s, a rate (or a count) of 5xx answers, and
  * dropped connections. Counts (`next…`) are deterministic and meant for tests; rates are for
- * benchmarks and use a seeded generator (`--fault-seed`) so a run can be repeated. Faults can be
+ * benchmarks and use a seeded generator (`--fault-seed`) so a run can be repeated; `nextStale` is a
+ * cache in front of the server that answers with what it kept. Faults can be
  * replaced while the server runs: in process with `set`, from outside with the admin route
  * (./admin.ts).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 export interface FaultOptions {
   /** Added to every response, in milliseconds. */
@@ -28,6 +29,12 @@ export interface FaultOptions {
    * dropped instead): a create that landed although the client saw a failure.
    */
   nextLost?: number;
+  /**
+   * A cache in front of the server (a CDN): the first matching request for a URL after this is set is
+   * answered as usual and its answer kept; the next N matching requests for that URL get the kept answer,
+   * whatever changed since (as Auth0 may serve its metadata of before a key rotation for a moment).
+   */
+  nextStale?: number;
   /** Only requests whose path starts with one of these are affected (default: all). */
   paths?: string[];
   /** Only these methods are affected (default: all). */
@@ -41,7 +48,18 @@ export type FaultDecision =
   | { kind: 'drop' }
   | { kind: 'lost' }
   | { kind: 'rate-limited'; resetSeconds: number }
-  | { kind: 'server-error' };
+  | { kind: 'server-error' }
+  /** Serve as usual, and hand the answer to `keep` (see `keepAnswer`). */
+  | { kind: 'keep'; keep: (answer: KeptAnswer) => void }
+  /** Answer with what was kept (see `replayAnswer`). */
+  | { kind: 'stale'; answer: KeptAnswer };
+
+/** An answer as a cache keeps it. */
+export interface KeptAnswer {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: Buffer;
+}
 
 export const DEFAULT_FAULT_SEED = 1;
 
@@ -50,7 +68,9 @@ export class Faults {
   #random: () => number = mulberry32(DEFAULT_FAULT_SEED);
   readonly #defaultSeed: number;
   /** Counts of injected faults, for tests to assert that a fault really happened. */
-  readonly injected = { drop: 0, rateLimited: 0, serverError: 0, lost: 0 };
+  readonly injected = { drop: 0, rateLimited: 0, serverError: 0, lost: 0, stale: 0 };
+  /** The answers `nextStale` kept, by method and URL; a new setting starts with none. */
+  readonly #kept = new Map<string, KeptAnswer>();
 
   /** `defaultSeed` seeds the rate-based faults of every `set` that names no seed of its own. */
   constructor(opts: FaultOptions = {}, defaultSeed = DEFAULT_FAULT_SEED) {
@@ -62,6 +82,7 @@ export class Faults {
   set(opts: FaultOptions): void {
     this.#opts = { ...opts, seed: opts.seed ?? this.#defaultSeed };
     this.#random = mulberry32(this.#opts.seed!);
+    this.#kept.clear();
   }
 
   /** Adds to the current settings. */
@@ -102,6 +123,14 @@ export class Faults {
       this.injected.serverError++;
       return { kind: 'server-error' };
     }
+    if (o.nextStale && o.nextStale > 0) {
+      const key = `${req.method ?? 'GET'} ${req.url ?? '/'}`;
+      const kept = this.#kept.get(key);
+      if (!kept) return { kind: 'keep', keep: (answer) => this.#kept.set(key, answer) };
+      o.nextStale--;
+      this.injected.stale++;
+      return { kind: 'stale', answer: kept };
+    }
     if (o.dropRate && this.#random() < o.dropRate) {
       this.injected.drop++;
       return { kind: 'drop' };
@@ -132,6 +161,41 @@ export function loseAnswer(res: ServerResponse): void {
   res.end = drop as unknown as ServerResponse['end'];
 }
 
+/** Lets the request be handled as usual, and hands `keep` its answer once it is complete. */
+export function keepAnswer(res: ServerResponse, keep: (answer: KeptAnswer) => void): void {
+  const writeHead = res.writeHead.bind(res) as (status: number, ...rest: unknown[]) => ServerResponse;
+  const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  let headers: OutgoingHttpHeaders = {};
+  const chunks: Buffer[] = [];
+  const add = (chunk: unknown) => {
+    if (typeof chunk === 'string') chunks.push(Buffer.from(chunk));
+    else if (chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+  };
+  // Headers given to writeHead are not in getHeaders(): take them from its arguments.
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    const given = rest.find((r): r is OutgoingHttpHeaders => typeof r === 'object' && r !== null && !Array.isArray(r));
+    headers = { ...res.getHeaders(), ...given };
+    return writeHead(status, ...rest);
+  }) as unknown as ServerResponse['writeHead'];
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    add(chunk);
+    return write(chunk, ...rest);
+  }) as unknown as ServerResponse['write'];
+  res.end = ((...args: unknown[]) => {
+    if (typeof args[0] !== 'function') add(args[0]);
+    const out = end(...args);
+    keep({ status: res.statusCode, headers: Object.keys(headers).length ? headers : res.getHeaders(), body: Buffer.concat(chunks) });
+    return out;
+  }) as unknown as ServerResponse['end'];
+}
+
+/** Answers with a kept answer, as a cache does. */
+export function replayAnswer(res: ServerResponse, answer: KeptAnswer): void {
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
 /** Destroys the socket without an HTTP answer, as a dropped connection looks to a client. */
 export function dropConnection(res: ServerResponse): void {
   res.socket?.destroy();
@@ -155,7 +219,8 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
  * `latency=50,429=3,reset=2,5xx=0.1,drop=0.05,lost=1,method=POST|PUT,path=/api/v2/clients`. `429`,
  * `5xx` and `drop` take a count (the next N requests) or, below 1, a rate; `reset` is how many
  * seconds the 429s ask to wait; `lost=N`: the next N requests are carried out but answered with a
- * dropped connection; `method` and `path` (a prefix) limit which requests are affected. An empty
+ * dropped connection; `stale=N`: the first matching request for a URL is answered and its answer kept, the
+ * next N for that URL get the kept one (a cache); `method` and `path` (a prefix) limit which requests are affected. An empty
  * spec means no faults.
  */
 export function parseFaultSpec(spec: string): FaultOptions {
@@ -202,8 +267,11 @@ export function parseFaultSpec(spec: string): FaultOptions {
       case 'lost':
         out.nextLost = Math.floor(value);
         break;
+      case 'stale':
+        out.nextStale = Math.floor(value);
+        break;
       default:
-        throw new Error(`unknown fault '${key}': use latency, 429, reset, 5xx, drop, lost, method or path`);
+        throw new Error(`unknown fault '${key}': use latency, 429, reset, 5xx, drop, lost, stale, method or path`);
     }
   }
   return out;

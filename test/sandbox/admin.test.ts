@@ -158,6 +158,24 @@ describe('fault seed', () => {
     }
   });
 
+  it('stale=N is a cache in front of the emulator: the first answer for a URL is kept and served N times more, whatever changed', async () => {
+    const sb = sandbox();
+    const pem = async () => {
+      const r = await fetch(`${sb.auth0.baseUrl}/pem`);
+      return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+    };
+    const stale = (await setFaults(sb.auth0.baseUrl, sb.adminToken, 'stale=1,path=/pem')).injected.stale;
+    const kept = await pem();
+    expect(kept.body).toContain('BEGIN CERTIFICATE');
+    sb.auth0.tenant.rotateSigningKey();
+    expect(await pem()).toEqual(kept);
+    // Served once: then the server's own answer, the new current key.
+    const fresh = await pem();
+    expect(fresh.body).not.toBe(kept.body);
+    expect(fresh.body.replace(/\r\n/g, '\n').trim()).toBe(sb.auth0.tenant.signingKeys().find((k) => k.current)!.cert.replace(/\r\n/g, '\n').trim());
+    expect((await readFaults(sb.auth0.baseUrl, sb.adminToken)).injected.stale).toBe(stale + 1);
+  });
+
   it('the fault syntax of the flags and the route', () => {
     expect(parseFaultSpec('latency=50,429=3,reset=2,5xx=0.1,drop=2,method=post|PUT,path=/api/v2/clients|/samlp')).toEqual({
       latencyMs: 50,
@@ -168,6 +186,7 @@ describe('fault seed', () => {
       methods: ['POST', 'PUT'],
       paths: ['/api/v2/clients', '/samlp'],
     });
+    expect(parseFaultSpec('stale=2,path=/samlp/metadata/')).toEqual({ nextStale: 2, paths: ['/samlp/metadata/'] });
     expect(parseFaultSpec('')).toEqual({});
     expect(() => parseFaultSpec('429')).toThrow(/expected name=value/);
     expect(() => parseFaultSpec('5xx=1e3')).toThrow(/expected name=number/);

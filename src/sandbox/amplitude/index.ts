@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { InMemoryCacheProvider } from '@node-saml/node-saml/lib/in-memory-cache-provider.js';
-import { Faults, dropConnection, loseAnswer } from '../faults.js';
+import { Faults, dropConnection, keepAnswer, loseAnswer, replayAnswer } from '../faults.js';
 import { BodyTooLargeError, MAX_BODY_BYTES, bearerToken, createSandboxServer, parseForm, readBody, redirect, sameSecret, sendHtml, sendJson, sendText } from '../http-kit.js';
 import { handleAdminRequest } from '../admin.js';
 import type { AmplitudeEmulator, AmplitudeEmulatorOptions, SpSession, StoredSsoSettings } from '../types.js';
@@ -77,6 +77,8 @@ export async function startAmplitudeEmulator(opts: AmplitudeEmulatorOptions = {}
     const fault = await faults.decide(req);
     if (fault.kind === 'drop') return dropConnection(res);
     if (fault.kind === 'lost') loseAnswer(res);
+    if (fault.kind === 'keep') keepAnswer(res, fault.keep);
+    if (fault.kind === 'stale') return replayAnswer(res, fault.answer);
     if (fault.kind === 'rate-limited') {
       const r = rejection(429, 'RATE_LIMITED', `too many requests; retry after ${fault.resetSeconds} s`);
       return sendJson(res, 429, errorBody(r), { 'retry-after': String(fault.resetSeconds) });

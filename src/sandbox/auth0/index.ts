@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { handleAdminRequest } from '../admin.js';
 import type { RequestLog } from '../request-log.js';
-import { Faults, dropConnection, loseAnswer } from '../faults.js';
+import { Faults, dropConnection, keepAnswer, loseAnswer, replayAnswer } from '../faults.js';
 import { BodyTooLargeError, MAX_BODY_BYTES, createSandboxServer, parseForm, readBody, redirect, requestCookies, sendJson, sendText } from '../http-kit.js';
 import { RATE_LIMIT_PRESETS, type Auth0Emulator, type Auth0EmulatorOptions, type Auth0TenantControl, type ManagementApp } from '../types.js';
 import { GLOBAL_LIMIT_BODY, ManagementApiError, OAuthError, managementErrorBody } from './api-errors.js';
@@ -155,6 +155,8 @@ async function serve({ req, res, tenant, idp, bucket, faults, adminToken, log }:
   const fault = await faults.decide(req);
   if (fault.kind === 'drop') return dropConnection(res);
   if (fault.kind === 'lost') loseAnswer(res);
+  if (fault.kind === 'keep') keepAnswer(res, fault.keep);
+  if (fault.kind === 'stale') return replayAnswer(res, fault.answer);
   if (fault.kind === 'rate-limited') return tooManyRequests(res, area, bucket.exhaustedHeaders(Date.now(), fault.resetSeconds));
   if (fault.kind === 'server-error') return serviceUnavailable(res, area, area === 'site' ? {} : bucket.peek(Date.now()));
 
