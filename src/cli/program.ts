@@ -203,7 +203,7 @@ export function registerCommands(program: Command, run: CommandRunner): void {
     .option('--rate-limit <rate>', "Management API rate limit: 'free' (2/s, Auth0's free tier), 'generous' (default) or N[/BURST] per second")
     .option(
       '--auth0-faults <spec>',
-      'inject faults into the Auth0 emulator: latency=MS, 429=N (reset=S: seconds they ask to wait), 5xx=N|RATE, drop=N|RATE, lost=N, method=M|M, path=/P|/P',
+      'inject faults into the Auth0 emulator: latency=MS, 429=N (reset=S: seconds they ask to wait), 5xx=N|RATE, drop=N|RATE, lost=N, stale=N (the first answer for a URL served again to the next N requests), method=M|M, path=/P|/P',
     )
     .option('--amplitude-faults <spec>', 'inject faults into the Amplitude emulator, same syntax')
     .option(
