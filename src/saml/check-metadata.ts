@@ -123,7 +123,7 @@ export const KNOWN_NAMEID_FORMATS = new Set([
 
 /** Checks one SAML 2.0 IdP metadata document. Never throws on bad input. */
 export function checkMetadata(input: Uint8Array | string, options: MetadataCheckOptions): Promise<MetadataReport> {
-  return checkMetadataDocument(input, options, emptyReport(), { notEntity: describeNotIdpEntity, role: checkIdpRole });
+  return checkMetadataDocument(input, options, emptyReport(), { party: 'IdP', notEntity: describeNotIdpEntity, role: checkIdpRole });
 }
 
 /** The report fields every role's checker fills in the shared document steps. */
@@ -137,6 +137,8 @@ export interface DocumentReport {
 
 /** What a role's checker (IdP, SP) adds to the shared document steps. */
 export interface RoleSteps<R extends DocumentReport> {
+  /** Whose metadata it is, for the messages' advice (where a fresh copy or the signer's certificate comes from). */
+  party: Party;
   /** The finding for a document that is not one <EntityDescriptor>: an aggregate or another root element. */
   notEntity(metadata: Exclude<MetadataDocument, { kind: 'entity' }>, findings: FindingList): void;
   /** The role's own checks, after the entity's ID, validity and duplicate IDs; ends before the schema's findings. */
@@ -168,7 +170,7 @@ export async function checkMetadataDocument<R extends DocumentReport>(input: Uin
     const entity = metadata.entity;
     report.entityId = entity.entityId === null ? null : entity.entityId.trim();
     checkEntityId(entity, options, findings);
-    checkValidity(entity.validUntil, entity.cacheDuration, tagName(entity.element), options.now, findings);
+    checkValidity(entity.validUntil, entity.cacheDuration, tagName(entity.element), options.now, findings, steps.party);
     checkDuplicateIds(document, findings);
     await steps.role(document, entity, options, report, findings);
     if (schema) {
@@ -257,7 +259,10 @@ export function checkEntityId(entity: EntityDescriptorModel, options: MetadataCh
 const DATE_TIME = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?$/;
 const DURATION = /^-?P(?=\d|T\d)(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?$/;
 
-export function checkValidity(validUntil: string | null, cacheDuration: string | null, where: string, now: Date, findings: FindingList): void {
+/** The party a metadata document describes. */
+export type Party = 'IdP' | 'SP';
+
+export function checkValidity(validUntil: string | null, cacheDuration: string | null, where: string, now: Date, findings: FindingList, party: Party = 'IdP'): void {
   if (validUntil !== null) {
     const text = validUntil.trim();
     // xs:dateTime without a zone is read as UTC, as SAML processors do.
@@ -265,7 +270,7 @@ export function checkValidity(validUntil: string | null, cacheDuration: string |
     if (!at || Number.isNaN(at.getTime())) {
       findings.add('METADATA_VALID_UNTIL_INVALID', `The validUntil "${printable(text)}" on ${where} is not an xs:dateTime.`);
     } else if (at.getTime() <= now.getTime()) {
-      findings.add('METADATA_EXPIRED', `The metadata expired: validUntil on ${where} is ${at.toISOString()}, before ${now.toISOString()}. Download a fresh copy from the IdP.`);
+      findings.add('METADATA_EXPIRED', `The metadata expired: validUntil on ${where} is ${at.toISOString()}, before ${now.toISOString()}. Download a fresh copy from the ${party}.`);
     }
   }
   if (cacheDuration !== null && !DURATION.test(cacheDuration.trim())) {
@@ -538,6 +543,7 @@ export async function checkSignature(
   options: MetadataCheckOptions,
   report: Pick<MetadataReport, 'signed' | 'signature'>,
   findings: FindingList,
+  party: Party = 'IdP',
 ): Promise<void> {
   const trustedInput = options.trustedCertificates ?? [];
   // Most metadata (all of Auth0's) is unsigned: the signature module and xml-crypto stay unloaded.
@@ -580,7 +586,7 @@ export async function checkSignature(
   if (outcome.verified && !pinned) {
     findings.add(
       'SIGNATURE_SIGNER_NOT_PINNED',
-      "The signature verifies with a certificate from the document itself, which proves integrity but not who signed it; pass the IdP's certificate (--signing-cert) to pin the signer.",
+      `The signature verifies with a certificate from the document itself, which proves integrity but not who signed it; pass the ${party}'s certificate (--signing-cert) to pin the signer.`,
     );
   }
 }

@@ -58,7 +58,7 @@ export interface SpMetadataReport {
 
 /** Checks one SAML 2.0 SP metadata document. Never throws on bad input. */
 export function checkSpMetadata(input: Uint8Array | string, options: MetadataCheckOptions): Promise<SpMetadataReport> {
-  return checkMetadataDocument(input, options, emptySpReport(), { notEntity: describeNotSpEntity, role: checkSpEntity });
+  return checkMetadataDocument(input, options, emptySpReport(), { party: 'SP', notEntity: describeNotSpEntity, role: checkSpEntity });
 }
 
 function describeNotSpEntity(metadata: Exclude<MetadataDocument, { kind: 'entity' }>, findings: FindingList): void {
@@ -90,7 +90,7 @@ async function checkSpEntity(document: XmlDocument, entity: EntityDescriptorMode
     if (report.authnRequestsSigned === true && certificates.length === 0) {
       findings.add('SP_SIGNING_CERT_MISSING', 'AuthnRequestsSigned is true but the <SPSSODescriptor> holds no usable signing certificate, so the IdP cannot verify its requests. Ask the SP for metadata with its signing certificate.');
     }
-    await checkSignature(document, certificates.map((c) => c.facts), options, report, findings);
+    await checkSignature(document, certificates.map((c) => c.facts), options, report, findings, 'SP');
   }
   for (const c of entity.commentedValues) commentInValue(c, findings);
 }
@@ -100,7 +100,7 @@ function checkSpRole(role: SpRoleModel, options: MetadataCheckOptions, report: S
   if (!protocols.includes(SAML2_PROTOCOL)) {
     findings.add('PROTOCOL_UNSUPPORTED', `The <SPSSODescriptor> on line ${role.line} does not list ${SAML2_PROTOCOL} in protocolSupportEnumeration${protocols.length ? ` (it lists ${printable(protocols.join(' '))})` : ''}.`);
   }
-  checkValidity(role.validUntil, role.cacheDuration, '<SPSSODescriptor>', options.now, findings);
+  checkValidity(role.validUntil, role.cacheDuration, '<SPSSODescriptor>', options.now, findings, 'SP');
   report.authnRequestsSigned = xsBoolean(role.authnRequestsSigned, 'AuthnRequestsSigned', 'AUTHN_REQUESTS_SIGNED_INVALID', findings);
   report.wantAssertionsSigned = xsBoolean(role.wantAssertionsSigned, 'WantAssertionsSigned', 'WANT_ASSERTIONS_SIGNED_INVALID', findings);
   report.nameIdFormats = role.nameIdFormats.filter((f) => f !== '');
