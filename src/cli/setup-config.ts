@@ -45,11 +45,11 @@ export async function loadSetupFleet(ctx: Context, flags: SetupFlags): Promise<L
   const file = await readConfigFile(ctx, flags.config);
   if (file) inputs.file = file;
   const secretFiles: NonNullable<ConfigInputs['secretFiles']> = {};
+  if ([flags.auth0ClientSecretFile, flags.amplitudeSsoTokenFile, flags.spMetadata].filter((v) => v === '-').length > 1) {
+    throw new SsoError('CONFIG_STDIN_TWICE', 'only one of the secrets and the SP metadata can be read from stdin', { exit: EXIT.usage, hint: 'Read the others from a file or the environment.' });
+  }
   if (flags.auth0ClientSecretFile) secretFiles.auth0ClientSecret = await readSecret(ctx, flags.auth0ClientSecretFile, '--auth0-client-secret-file');
   if (flags.amplitudeSsoTokenFile) secretFiles.amplitudeSsoToken = await readSecret(ctx, flags.amplitudeSsoTokenFile, '--amplitude-sso-token-file');
-  if (flags.auth0ClientSecretFile === '-' && flags.amplitudeSsoTokenFile === '-') {
-    throw new SsoError('CONFIG_STDIN_TWICE', 'only one secret can be read from stdin', { exit: EXIT.usage, hint: 'Read the other one from a file or the environment.' });
-  }
   inputs.secretFiles = secretFiles;
   // Register secrets before anything can print them.
   ctx.secrets.add(flags.auth0ClientSecret);

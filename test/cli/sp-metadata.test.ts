@@ -222,6 +222,19 @@ describe('hostile or wrong SP metadata changes nothing', () => {
     expect(sb.auth0.tenant.listClients().length).toBe(before);
   });
 
+  it('reads the SP metadata from stdin (-), and refuses stdin for both the metadata and a secret', async () => {
+    const sb = sandbox();
+    const sp = REAL_SPS[2]!;
+    const xml = readFileSync(fixture(sp.file));
+    const piped = await spawnCli(['apply', '--dry-run', '--json', '--sp-metadata', '-'], { cwd, env: env(sb), input: xml, timeoutMs: 60_000 });
+    expect(piped.exitCode).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ dryRun: true, idp: { action: 'create' } });
+    const twice = await spawnCli(['apply', '--sp-metadata', '-', '--auth0-client-secret-file', '-'], { cwd, env: env(sb, { AUTH0_CLIENT_SECRET: '' }), input: xml, timeoutMs: 60_000 });
+    expect(twice.exitCode).toBe(2);
+    expect(twice.stderr).toContain('only one of the secrets and the SP metadata can be read from stdin');
+    expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual([]);
+  });
+
   it('a missing file, and an unreachable URL, are named with the setting that gave them', async () => {
     const sb = sandbox();
     const missing = await runCli(['apply', '--sp-metadata', 'nope.xml'], { env: env(sb), cwd });
