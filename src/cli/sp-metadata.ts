@@ -46,5 +46,10 @@ export async function loadSpMetadata(ctx: Context, source: SpMetadataSource): Pr
     wantAssertionsSigned: report.wantAssertionsSigned,
     authnRequestsSigned: report.authnRequestsSigned,
     signingCertificates: report.certificates.map((c) => c.sha256),
+    ...(report.authnRequestsSigned === true && report.certificates[0] ? { requestSigningCertificate: toPem(report.certificates[0].base64) } : {}),
   };
+}
+
+function toPem(base64: string): string {
+  return `-----BEGIN CERTIFICATE-----\n${base64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 }

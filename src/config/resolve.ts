@@ -373,6 +373,8 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
       nameIdentifierFormat: nameIdFormat,
       // A persistent NameID must not change with the user's email: the user ID (the email stays an attribute).
       ...(nameIdFormat === PERSISTENT_FORMAT ? { nameIdentifierProbes: [USER_ID_CLAIM] } : {}),
+      // An SP that signs its requests: Auth0 then refuses unsigned or forged ones.
+      ...(facts.requestSigningCertificate ? { signingCert: facts.requestSigningCertificate } : {}),
     };
     const saml = file.refused('saml.callbacks') ? undefined : resolveSaml(raw.saml, defaults, fileName, diagnostics, undefined, { name: target.name, nameIdFormat, facts });
     if (!saml) return undefined;

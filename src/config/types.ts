@@ -82,6 +82,11 @@ export interface SamlSettings {
   digestAlgorithm: 'sha256' | 'sha1';
   lifetimeInSeconds: number;
   signResponse: boolean;
+  /**
+   * The SP's certificate (PEM): Auth0 then requires and checks the signature of its AuthnRequests. Set
+   * from the SP metadata of an SP that signs them (AuthnRequestsSigned); absent for Amplitude.
+   */
+  signingCert?: string;
 }
 
 export type ValueSource = 'file' | 'env' | 'flag' | 'stdin' | 'prompt' | 'default' | 'derived';
@@ -112,6 +117,8 @@ export interface SpMetadataFacts {
   authnRequestsSigned: boolean | null;
   /** SHA-256 fingerprints of the SP's signing certificates. */
   signingCertificates: string[];
+  /** When the SP signs its AuthnRequests (AuthnRequestsSigned): its first signing certificate, PEM. */
+  requestSigningCertificate?: string;
 }
 
 export interface ResolvedConfig {

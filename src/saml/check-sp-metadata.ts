@@ -47,8 +47,8 @@ export interface SpMetadataReport {
   nameIdFormats: string[];
   authnRequestsSigned: boolean | null;
   wantAssertionsSigned: boolean | null;
-  /** The SP's signing certificates (use absent or `signing`). */
-  certificates: MetadataCertificate[];
+  /** The SP's signing certificates (use absent or `signing`), with their DER in base64 (the IdP may check requests with it). */
+  certificates: (MetadataCertificate & { base64: string })[];
   signed: boolean;
   signature: MetadataSignature | null;
   schemaValidated: boolean;
@@ -86,7 +86,7 @@ async function checkSpEntity(document: XmlDocument, entity: EntityDescriptorMode
     }
     checkSpRole(role, options, report, findings);
     const certificates = checkSigningCertificates(role, options, findings, 'sp');
-    report.certificates = certificates.map(({ facts, use }) => certificateOf(facts, use, options.now));
+    report.certificates = certificates.map(({ facts, use }) => ({ ...certificateOf(facts, use, options.now), base64: facts.base64 }));
     if (report.authnRequestsSigned === true && certificates.length === 0) {
       findings.add('SP_SIGNING_CERT_MISSING', 'AuthnRequestsSigned is true but the <SPSSODescriptor> holds no usable signing certificate, so the IdP cannot verify its requests. Ask the SP for metadata with its signing certificate.');
     }

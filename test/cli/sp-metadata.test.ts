@@ -13,6 +13,7 @@ import { jest } from '@jest/globals';
 import { REPO_ROOT, runCli, spawnCli, type CliResult } from '../helpers/run-cli.js';
 import { markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
+import { issueSelfSigned, type IssuedCertificate } from '../../src/sandbox/x509.js';
 
 jest.setTimeout(120_000);
 
@@ -30,12 +31,15 @@ const REAL_SPS = [
     entityId: 'urn:auth0:auth0-service-provider-test:Samleiki',
     acs: 'https://auth0-service-provider-test.eu.auth0.com/login/callback?connection=Samleiki',
     nameIdFormat: EMAIL,
+    // AuthnRequestsSigned="true" with its certificate: Auth0 is told to check its requests (signingCert).
+    signsRequests: true,
   },
   {
     file: 'fixtures/metadata/auth0-SP-metadata-SAMLconection-NOT-IDP.xml',
     entityId: 'urn:auth0:auth0-service-provider-test:SAMLconection',
     acs: 'https://auth0-service-provider-test.eu.auth0.com/login/callback?connection=SAMLconection',
     nameIdFormat: EMAIL,
+    signsRequests: true,
   },
   {
     // Sanity.io lists only persistent: the NameID is the user ID, not the email.
@@ -109,6 +113,7 @@ describe('apply --sp-metadata with real SP metadata', () => {
     expect(client).toMatchObject({ app_type: 'regular_web', callbacks: [sp.acs] });
     const samlp = (client!.addons as Record<string, Record<string, unknown>>).samlp!;
     expect(samlp).toMatchObject({ audience: sp.entityId, recipient: sp.acs, destination: sp.acs, nameIdentifierFormat: sp.nameIdFormat, signResponse: false, signatureAlgorithm: 'rsa-sha256' });
+    expect(samlp.signingCert === undefined).toBe(!('signsRequests' in sp));
     expect(samlp.nameIdentifierProbes).toEqual([sp.nameIdFormat === PERSISTENT ? 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier' : 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress']);
     const result = JSON.parse(r.stdout) as { sp: { delivery: string; target: string }; manualSteps: string[] };
     expect(result.sp.delivery).toBe('manual');
@@ -122,8 +127,8 @@ describe('apply --sp-metadata with real SP metadata', () => {
 
   it('a full story: re-apply changes nothing, verify probes as the SP, confirm-upload, destroy', async () => {
     const sb = sandbox();
-    const sp = REAL_SPS[0]!;
-    const args = ['--sp-metadata', fixture(sp.file), '--metadata-file', 'samleiki-idp.xml', '--app-name', 'Samleiki'];
+    const sp = REAL_SPS[3]!;
+    const args = ['--sp-metadata', fixture(sp.file), '--metadata-file', 'shibboleth-idp.xml', '--app-name', 'Shibboleth SP'];
     const first = await run(sb, ['apply', '--json', ...args]);
     expect(first.exitCode).toBe(0);
     const again = await run(sb, ['apply', '--json', ...args]);
@@ -134,23 +139,23 @@ describe('apply --sp-metadata with real SP metadata', () => {
     expect(verify.stderr).not.toMatch(/\n\s+at /);
     const checks = (JSON.parse(verify.stdout) as { checks: Check[] }).checks;
     const check = (id: string) => checks.find((c) => c.id === id)!;
-    expect(check('idp.client')).toMatchObject({ status: 'pass', message: expect.stringContaining('as auth0-service-provider-test.eu.auth0.com needs') });
+    expect(check('idp.client')).toMatchObject({ status: 'pass', message: expect.stringContaining('as sp.idptestbed needs') });
     // The IdP answered an AuthnRequest carrying the SP's entity ID and ACS.
     expect(check('sso.probe').status).toBe('pass');
-    expect(check('sp.trust')).toMatchObject({ status: 'warn', hint: expect.stringContaining("auth0-service-provider-test.eu.auth0.com's SAML settings") });
+    expect(check('sp.trust')).toMatchObject({ status: 'warn', hint: expect.stringContaining("sp.idptestbed's SAML settings") });
     expect(check('sso.login').status).toBe('skip');
     expect(verify.exitCode).toBe(0);
 
     const certificate = (JSON.parse(first.stdout) as { metadata: { certificates: { sha256: string }[] } }).metadata.certificates[0]!.sha256;
     const confirm = await run(sb, ['confirm-upload', '--fingerprint', certificate, ...args]);
     expect(confirm.exitCode).toBe(0);
-    expect(confirm.stdout).toContain('was uploaded in auth0-service-provider-test.eu.auth0.com');
+    expect(confirm.stdout).toContain('was uploaded in sp.idptestbed');
     const after = await run(sb, ['verify', '--json', ...args]);
     expect((JSON.parse(after.stdout) as { checks: Check[] }).checks.find((c) => c.id === 'sp.trust')!.status).toBe('pass');
 
     const destroy = await run(sb, ['destroy', '--yes', ...args]);
     expect(destroy.exitCode).toBe(0);
-    expect(destroy.stdout).toContain('Left to you, in auth0-service-provider-test.eu.auth0.com:');
+    expect(destroy.stdout).toContain('Left to you, in sp.idptestbed:');
     expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual([]);
   });
 
@@ -228,11 +233,12 @@ describe('hostile or wrong SP metadata changes nothing', () => {
     const xml = readFileSync(fixture(sp.file));
     const piped = await spawnCli(['apply', '--dry-run', '--json', '--sp-metadata', '-'], { cwd, env: env(sb), input: xml, timeoutMs: 60_000 });
     expect(piped.exitCode).toBe(0);
-    expect(JSON.parse(piped.stdout)).toMatchObject({ dryRun: true, idp: { action: 'create' } });
+    expect(JSON.parse(piped.stdout)).toMatchObject({ dryRun: true, sp: { delivery: 'manual' } });
+    const before = clientsMarked(sb, `saml:${sp.entityId}`);
     const twice = await spawnCli(['apply', '--sp-metadata', '-', '--auth0-client-secret-file', '-'], { cwd, env: env(sb, { AUTH0_CLIENT_SECRET: '' }), input: xml, timeoutMs: 60_000 });
     expect(twice.exitCode).toBe(2);
     expect(twice.stderr).toContain('only one of the secrets and the SP metadata can be read from stdin');
-    expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual([]);
+    expect(clientsMarked(sb, `saml:${sp.entityId}`)).toEqual(before);
   });
 
   it('a missing file, and an unreachable URL, are named with the setting that gave them', async () => {
@@ -254,6 +260,7 @@ describe('configuration rules of a generic SP', () => {
   it('refuses Amplitude settings beside sp, endpoint delivery, and a response signature an SP wanting signed assertions refuses', async () => {
     const sb = sandbox();
     const sp = fixture(REAL_SPS[0]!.file);
+    const before = clientsMarked(sb, `saml:${REAL_SPS[0]!.entityId}`);
     const both = join(cwd, 'both.json');
     writeFileSync(both, JSON.stringify({ amplitude: { orgId: '123456' }, sp: { metadata: sp } }));
     const r1 = await runCli(['apply', '--config', both], { env: env(sb), cwd });
@@ -270,7 +277,7 @@ describe('configuration rules of a generic SP', () => {
     const r3 = await runCli(['apply', '--config', signed], { env: env(sb), cwd });
     expect(r3.exitCode).toBe(2);
     expect(r3.stderr).toContain('WantAssertionsSigned');
-    expect(clientsMarked(sb, `saml:${REAL_SPS[0]!.entityId}`)).toEqual([]);
+    expect(clientsMarked(sb, `saml:${REAL_SPS[0]!.entityId}`)).toEqual(before);
   });
 });
 
@@ -322,16 +329,54 @@ describe('a node-saml SP from its own metadata: the login round trip', () => {
   });
 });
 
-async function startNodeSamlSp(idpMetadata: () => string | undefined) {
+describe('an SP that signs its AuthnRequests', () => {
+  it('apply gives Auth0 its certificate (signingCert): a signed request gets the login page, an unsigned one is refused; verify skips the probe it cannot sign', async () => {
+    const sb = sandbox();
+    const now = Date.now();
+    const signing = issueSelfSigned({ commonName: 'node-saml SP', notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 3650 * 86_400_000), extensions: 'none' });
+    const sp = await startNodeSamlSp(() => undefined, signing);
+    try {
+      const args = ['--sp-metadata', `${sp.url}/saml/metadata`, '--metadata-file', join(cwd, 'signing-sp-idp.xml')];
+      const applied = await run(sb, ['apply', '--json', ...args]);
+      expect(applied.stderr).not.toMatch(/\n\s+at /);
+      expect(applied.exitCode).toBe(0);
+      const [client] = clientsMarked(sb, `saml:${sp.entityId}`);
+      const samlp = (client!.addons as Record<string, Record<string, unknown>>).samlp!;
+      expect(String(samlp.signingCert).replace(/\s+/g, '')).toBe(signing.certPem.replace(/\s+/g, ''));
+
+      const ssoUrl = `${sb.auth0.baseUrl}/samlp/${String(client!.client_id)}`;
+      const signed = await fetch(await sp.authnRequestUrl(ssoUrl, true), { redirect: 'manual' });
+      expect(signed.status).toBe(302);
+      expect(signed.headers.get('location')).toMatch(/\/u\/login|\/login/);
+      const unsigned = await fetch(await sp.authnRequestUrl(ssoUrl, false), { redirect: 'manual' });
+      expect(unsigned.status).toBeGreaterThanOrEqual(400);
+
+      const verify = await run(sb, ['verify', '--json', ...args]);
+      const checks = (JSON.parse(verify.stdout) as { checks: Check[] }).checks;
+      expect(checks.find((c) => c.id === 'sso.probe')).toMatchObject({ status: 'skip', message: expect.stringContaining('sso-setup cannot sign as the SP') });
+      expect(checks.find((c) => c.id === 'idp.client')?.status).toBe('pass');
+      // A re-run changes nothing: the certificate is compared like every other setting.
+      const again = await run(sb, ['apply', '--json', ...args]);
+      expect(JSON.parse(again.stdout)).toMatchObject({ idp: { action: 'none' } });
+    } finally {
+      await sp.close();
+    }
+  });
+});
+
+async function startNodeSamlSp(idpMetadata: () => string | undefined, signing?: IssuedCertificate) {
   const { SAML, ValidateInResponseTo } = await import('@node-saml/node-saml');
   const logins: string[] = [];
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const entityId = `${url}/saml/metadata`;
-  const saml = (idpCert: string) =>
+  const saml = (idpCert: string, entryPoint?: string, signed = true) =>
     new SAML({
       idpCert,
+      ...(entryPoint ? { entryPoint } : {}),
+      // An SP that signs its AuthnRequests (its metadata then says AuthnRequestsSigned="true").
+      ...(signing && signed ? { privateKey: signing.privateKeyPem, signatureAlgorithm: 'sha256' as const } : {}),
       issuer: entityId,
       audience: entityId,
       callbackUrl: `${url}/saml/acs`,
@@ -346,7 +391,7 @@ async function startNodeSamlSp(idpMetadata: () => string | undefined) {
       res.writeHead(status, { 'content-type': type });
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
-    if (req.method === 'GET' && req.url === '/saml/metadata') return reply(200, saml('unused').generateServiceProviderMetadata(null), 'application/samlmetadata+xml');
+    if (req.method === 'GET' && req.url === '/saml/metadata') return reply(200, saml('unused').generateServiceProviderMetadata(null, signing ? signing.certPem : undefined), 'application/samlmetadata+xml');
     if (req.method !== 'POST' || req.url !== '/saml/acs') return reply(404, { ok: false, error: 'not found' });
     let body = '';
     req.setEncoding('utf8').on('data', (d: string) => (body += d));
@@ -364,5 +409,7 @@ async function startNodeSamlSp(idpMetadata: () => string | undefined) {
         .catch((error: Error) => reply(403, { ok: false, error: error.message }));
     });
   });
-  return { url, entityId, logins, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  /** An SP-initiated AuthnRequest to the IdP's SSO URL (HTTP-Redirect), signed when the SP signs, or not. */
+  const authnRequestUrl = (ssoUrl: string, signed: boolean) => saml('unused', ssoUrl, signed).getAuthorizeUrlAsync('', undefined, {});
+  return { url, entityId, logins, authnRequestUrl, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -115,6 +115,9 @@ export function verifyDeps(config: ResolvedConfig, idp: IdpAdmin, sp: SpConnecto
     sp,
     spProfile: spProfileFor(config.sp),
     checkMetadata: loadChecker,
+    ...(config.saml.signingCert
+      ? { noProbe: 'the SP signs its AuthnRequests and Auth0 checks them with its certificate (signingCert): sso-setup cannot sign as the SP; sso.login checks the round trip' }
+      : {}),
     probe: (ssoUrl) => {
       // An AuthnRequest exactly as the SP would send it (its entity ID and ACS).
       const { xml } = buildAuthnRequest({ issuer: config.sp.entityId, acsUrl: config.sp.acsUrl, destination: ssoUrl, nameIdFormat: config.sp.nameIdFormat });
