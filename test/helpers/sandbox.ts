@@ -6,6 +6,7 @@ import { startAuth0Emulator } from '../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator, Auth0EmulatorOptions } from '../../src/sandbox/types.js';
 import { managementApi, managementToken, type Api } from './auth0-api.js';
 import { ADMIN_FAULTS_PATH, type FaultsView } from '../../src/sandbox/admin.js';
+import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
 
 /** Starts a sandbox for a test file and stops it afterwards (jest hooks). */
 export function useSandbox(opts: SandboxOptions = {}): () => Sandbox {
@@ -98,4 +99,19 @@ export async function readFaults(baseUrl: string, adminToken: string): Promise<F
   const res = await fetch(`${baseUrl}${ADMIN_FAULTS_PATH}`, { headers: { authorization: `Bearer ${adminToken}` } });
   if (res.status !== 200) throw new Error(`the admin route answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as FaultsView;
+}
+
+/** Starts the real Ory Polis library behind the sandbox's Polis routes for a test file (jest hooks). */
+export function usePolis(): () => PolisEmulator {
+  let polis: PolisEmulator | undefined;
+  beforeAll(async () => {
+    polis = await startPolisEmulator();
+  }, 30_000);
+  afterAll(async () => {
+    await polis?.close();
+  });
+  return () => {
+    if (!polis) throw new Error('Polis not started');
+    return polis;
+  };
 }

@@ -9,25 +9,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createPolisSp, type PolisTarget } from '../../src/sp/polis/connector.js';
-import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
 import { polisLogin } from '../../src/sp/polis/login.js';
 import { checkSpMetadata } from '../../src/saml/check-sp-metadata.js';
 import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
-import { useSandbox } from '../helpers/sandbox.js';
+import { usePolis, useSandbox } from '../helpers/sandbox.js';
 import { parseDotenv } from '../helpers/dotenv.js';
 import { checkConfigObject } from '../../src/config/validate.js';
 import { BIN, baseEnv } from '../helpers/run-cli.js';
 
 const sandbox = useSandbox();
-let polis: PolisEmulator;
-beforeAll(async () => {
-  polis = await startPolisEmulator();
-}, 30_000);
-afterAll(async () => {
-  await polis?.close();
-});
+const polis = usePolis();
 
-const target = (): PolisTarget => ({ url: polis.url, tenant: polis.tenant, product: polis.product, redirectUrls: [polis.redirectUrl], defaultRedirectUrl: polis.redirectUrl });
+const target = (): PolisTarget => ({ url: polis().url, tenant: polis().tenant, product: polis().product, redirectUrls: [polis().redirectUrl], defaultRedirectUrl: polis().redirectUrl });
 
 /** An Auth0 SAML application for Polis (what apply creates), and its IdP metadata. */
 async function auth0AppForPolis(): Promise<{ clientId: string; metadata: string; signingCert: string }> {
@@ -36,8 +29,8 @@ async function auth0AppForPolis(): Promise<{ clientId: string; metadata: string;
   const created = await api('POST', '/clients', {
     name: 'Polis (test)',
     app_type: 'regular_web',
-    callbacks: [polis.acsUrl],
-    addons: { samlp: { audience: polis.entityId, nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' } },
+    callbacks: [polis().acsUrl],
+    addons: { samlp: { audience: polis().entityId, nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' } },
   });
   expect(created.status).toBe(201);
   const clientId = (created.json as { client_id: string }).client_id;
@@ -47,15 +40,15 @@ async function auth0AppForPolis(): Promise<{ clientId: string; metadata: string;
 }
 
 it('serves its SP metadata from the library: entity ID and ACS pass the SP checker', async () => {
-  const xml = (await request(`${polis.url}/.well-known/sp-metadata`)).text;
+  const xml = (await request(`${polis().url}/.well-known/sp-metadata`)).text;
   const report = await checkSpMetadata(xml, { now: new Date(), warnDays: 30, loopbackHttp: 'accept' });
   expect(report.errors).toEqual([]);
-  expect(report.entityId).toBe(polis.entityId);
-  expect(report.acs).toBe(polis.acsUrl);
+  expect(report.entityId).toBe(polis().entityId);
+  expect(report.acs).toBe(polis().acsUrl);
 });
 
 it('the connection API needs the API key', async () => {
-  const none = await request(`${polis.url}/api/v1/sso?tenant=${polis.tenant}&product=${polis.product}`);
+  const none = await request(`${polis().url}/api/v1/sso?tenant=${polis().tenant}&product=${polis().product}`);
   expect(none.status).toBe(401);
   const wrong = createPolisSp(target(), 'not-the-key', fetch);
   await expect(wrong.readTrust(undefined)).rejects.toMatchObject({ code: 'SP_UNAUTHORIZED' });
@@ -63,7 +56,7 @@ it('the connection API needs the API key', async () => {
 
 it('push, read back, re-apply (same connection), SAML login through Polis with the OAuth code exchanged, destroy', async () => {
   const { auth0 } = sandbox();
-  const sp = createPolisSp(target(), polis.apiKey, fetch);
+  const sp = createPolisSp(target(), polis().apiKey, fetch);
   expect(await sp.readTrust(undefined)).toEqual({ kind: 'endpoint', enabled: false });
 
   const app = await auth0AppForPolis();
@@ -82,13 +75,13 @@ it('push, read back, re-apply (same connection), SAML login through Polis with t
   expect(await sp.upload(app.metadata, [])).toEqual(trust);
   const again = await sp.connection();
   expect(again?.clientID).toBe(first?.clientID);
-  const all = await request(`${polis.url}/api/v1/sso?tenant=${polis.tenant}&product=${polis.product}`, { headers: { authorization: `Api-Key ${polis.apiKey}` } });
+  const all = await request(`${polis().url}/api/v1/sso?tenant=${polis().tenant}&product=${polis().product}`, { headers: { authorization: `Api-Key ${polis().apiKey}` } });
   expect(all.json).toHaveLength(1);
 
   // The OAuth flow an app runs against Polis (verify's sso.login): authorize → Auth0 login → Polis's ACS → code → token → profile.
   const login = await polisLogin({
     http: fetch,
-    polis: { url: polis.url, tenant: polis.tenant, product: polis.product, redirectUrl: polis.redirectUrl },
+    polis: { url: polis().url, tenant: polis().tenant, product: polis().product, redirectUrl: polis().redirectUrl },
     user: { email: auth0.user.email, password: auth0.user.password },
     idpOrigins: [auth0.baseUrl],
   });

@@ -5,20 +5,13 @@
  */
 import { createPolisSp } from '../../src/sp/polis/connector.js';
 import { polisLogin, type PolisLoginOptions } from '../../src/sp/polis/login.js';
-import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
 import { CLAIM } from '../../src/sandbox/auth0/saml-claims.js';
 import { managementApi, managementToken, request } from '../helpers/auth0-api.js';
-import { useSandbox } from '../helpers/sandbox.js';
+import { usePolis, useSandbox } from '../helpers/sandbox.js';
 import { useLocalServer } from '../helpers/local-server.js';
 
 const sandbox = useSandbox();
-let polis: PolisEmulator;
-beforeAll(async () => {
-  polis = await startPolisEmulator();
-}, 30_000);
-afterAll(async () => {
-  await polis?.close();
-});
+const polis = usePolis();
 
 /** An Auth0 SAML application for Polis with these addon settings, its metadata pushed to Polis for `product`. */
 async function connect(product: string, samlp: Record<string, unknown> = {}): Promise<void> {
@@ -27,13 +20,13 @@ async function connect(product: string, samlp: Record<string, unknown> = {}): Pr
   const created = await api('POST', '/clients', {
     name: `Polis ${product} (test)`,
     app_type: 'regular_web',
-    callbacks: [polis.acsUrl],
-    addons: { samlp: { audience: polis.entityId, nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', ...samlp } },
+    callbacks: [polis().acsUrl],
+    addons: { samlp: { audience: polis().entityId, nameIdentifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', ...samlp } },
   });
   expect(created.status).toBe(201);
   const clientId = (created.json as { client_id: string }).client_id;
   const metadata = (await request(`${auth0.baseUrl}/samlp/metadata/${clientId}`)).text;
-  const sp = createPolisSp({ url: polis.url, tenant: polis.tenant, product, redirectUrls: [polis.redirectUrl], defaultRedirectUrl: polis.redirectUrl }, polis.apiKey, fetch);
+  const sp = createPolisSp({ url: polis().url, tenant: polis().tenant, product, redirectUrls: [polis().redirectUrl], defaultRedirectUrl: polis().redirectUrl }, polis().apiKey, fetch);
   expect(await sp.upload(metadata, [])).toMatchObject({ enabled: true });
 }
 
@@ -41,7 +34,7 @@ function options(product: string, user: Partial<PolisLoginOptions['user']> = {})
   const { auth0 } = sandbox();
   return {
     http: fetch,
-    polis: { url: polis.url, tenant: polis.tenant, product, redirectUrl: polis.redirectUrl },
+    polis: { url: polis().url, tenant: polis().tenant, product, redirectUrl: polis().redirectUrl },
     user: { email: auth0.user.email, password: auth0.user.password, ...user },
     idpOrigins: [auth0.baseUrl],
   };
@@ -54,11 +47,11 @@ it('signs in through Polis: PKCE code exchanged, the profile is the test user (e
   const result = await polisLogin({ ...options('app', { email: auth0.user.email.toUpperCase() }), onStep: (s) => steps.push(s) });
   expect(result).toMatchObject({ outcome: 'signed-in', status: 200, email: auth0.user.email });
   const { body, trail } = result as { body: Record<string, unknown>; trail: string[] };
-  expect(body).toMatchObject({ email: auth0.user.email, requested: { tenant: polis.tenant, product: 'app' } });
+  expect(body).toMatchObject({ email: auth0.user.email, requested: { tenant: polis().tenant, product: 'app' } });
   expect(JSON.stringify(body)).not.toMatch(/access_token|id_token/);
-  expect(trail[0]).toBe(`GET ${polis.url}/api/oauth/authorize`);
-  expect(trail).toContain(`POST ${polis.url}/api/oauth/saml`);
-  expect(trail.slice(-2)).toEqual([`POST ${polis.url}/api/oauth/token`, `GET ${polis.url}/api/oauth/userinfo`]);
+  expect(trail[0]).toBe(`GET ${polis().url}/api/oauth/authorize`);
+  expect(trail).toContain(`POST ${polis().url}/api/oauth/saml`);
+  expect(trail.slice(-2)).toEqual([`POST ${polis().url}/api/oauth/token`, `GET ${polis().url}/api/oauth/userinfo`]);
   expect(steps.at(-1)).toMatch(/exchanging its code/);
 }, 60_000);
 
@@ -66,18 +59,18 @@ it('a wrong password is not signed in: the IdP refuses the credentials, Polis ne
   await connect('password');
   const result = await polisLogin(options('password', { password: 'not-the-password' }));
   expect(result).toMatchObject({ outcome: 'failed', code: 'LOGIN_REJECTED' });
-  expect((result as { trail: string[] }).trail).not.toContain(`POST ${polis.url}/api/oauth/saml`);
+  expect((result as { trail: string[] }).trail).not.toContain(`POST ${polis().url}/api/oauth/saml`);
 }, 60_000);
 
 it('no Polis connection for the tenant and product: Polis refuses to start the login, in its words', async () => {
   const result = await polisLogin(options('no-such-product'));
   expect(result).toMatchObject({ outcome: 'failed', code: 'SP_AUTHORIZE_REFUSED', status: 403 });
   const { message, trail } = result as { message: string; trail: string[] };
-  expect(message).toContain(`Polis refused to start a login for tenant ${polis.tenant}, product no-such-product`);
+  expect(message).toContain(`Polis refused to start a login for tenant ${polis().tenant}, product no-such-product`);
   // Polis's own (generic) message, and what it means.
   expect(message).toContain('Something wrong happened. Please contact your administrator.');
   expect(message).toContain('no SSO connection');
-  expect(trail).toEqual([`GET ${polis.url}/api/oauth/authorize`]);
+  expect(trail).toEqual([`GET ${polis().url}/api/oauth/authorize`]);
 }, 60_000);
 
 it('the Auth0 application names another audience: Polis refuses the assertion (SP_REJECTED_ASSERTION, its reason)', async () => {
@@ -86,7 +79,7 @@ it('the Auth0 application names another audience: Polis refuses the assertion (S
   expect(result).toMatchObject({ outcome: 'failed', code: 'SP_REJECTED_ASSERTION' });
   const { message, url } = result as { message: string; url: string };
   expect(message).toMatch(/^Polis refused the assertion \(access_denied\): .*audience/i);
-  expect(url.startsWith(polis.redirectUrl)).toBe(true);
+  expect(url.startsWith(polis().redirectUrl)).toBe(true);
 }, 60_000);
 
 it('Polis signs in someone else (the email attribute carries the name): SP_WRONG_USER', async () => {
