@@ -9,9 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { spawnCli, type CliResult } from '../helpers/run-cli.js';
-import { markedClients, removeDir, tempDir, useSandbox } from '../helpers/sandbox.js';
+import { markedClients, removeDir, tempDir, usePolis, useSandbox, type TestPolis } from '../helpers/sandbox.js';
 import { request } from '../helpers/auth0-api.js';
-import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 
 jest.setTimeout(180_000);
@@ -24,20 +23,18 @@ interface Check {
 }
 
 const sandbox = useSandbox();
-let polis: PolisEmulator;
+const polisOf = usePolis();
+let polis: TestPolis;
 let cwd: string;
 let config: string;
 beforeAll(async () => {
-  polis = await startPolisEmulator();
+  polis = polisOf();
   cwd = tempDir();
   config = join(cwd, 'polis.json');
   // What `sandbox --polis` writes as SANDBOX_POLIS_CONFIG.
   writeFileSync(config, JSON.stringify({ auth0: { domain: sandbox().env.AUTH0_DOMAIN }, polis: { url: polis.url, tenant: polis.tenant, product: polis.product, redirectUrls: [polis.redirectUrl] }, application: { name: 'Polis SSO (sandbox)' } }));
 }, 30_000);
-afterAll(async () => {
-  await polis?.close();
-  removeDir(cwd);
-});
+afterAll(() => removeDir(cwd));
 
 function env(sb: Sandbox, extra: Record<string, string> = {}): Record<string, string> {
   return { ...sb.env, POLIS_API_KEY: polis.apiKey, SANDBOX_USER_EMAIL: '', SANDBOX_USER_PASSWORD: '', ...extra };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
@@ -6,7 +6,10 @@ import { startAuth0Emulator } from '../../src/sandbox/auth0/index.js';
 import type { Auth0Emulator, Auth0EmulatorOptions } from '../../src/sandbox/types.js';
 import { managementApi, managementToken, type Api } from './auth0-api.js';
 import { ADMIN_FAULTS_PATH, type FaultsView } from '../../src/sandbox/admin.js';
-import { startPolisEmulator, type PolisEmulator } from '../../src/sandbox/polis/index.js';
+import type { PolisEmulator } from '../../src/sandbox/polis/index.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, baseEnv } from './run-cli.js';
+import { parseDotenv } from './dotenv.js';
 
 /** Starts a sandbox for a test file and stops it afterwards (jest hooks). */
 export function useSandbox(opts: SandboxOptions = {}): () => Sandbox {
@@ -101,14 +104,45 @@ export async function readFaults(baseUrl: string, adminToken: string): Promise<F
   return (await res.json()) as FaultsView;
 }
 
-/** Starts the real Ory Polis library behind the sandbox's Polis routes for a test file (jest hooks). */
-export function usePolis(): () => PolisEmulator {
-  let polis: PolisEmulator | undefined;
+/** The Polis a test talks to: where it is, its key, and the SP identity Auth0 must be configured with. */
+export type TestPolis = Omit<PolisEmulator, 'close'>;
+
+/**
+ * Starts the real Ory Polis library for a test file (jest hooks), in its own process: `sso-setup sandbox
+ * --polis` from the built CLI, plain node. Not in the test's process: the library imports `jose` lazily
+ * (`new Function('return import(...)')`), and jest's VM modules fail such imports now and then
+ * (jest-runtime's dynamicImportFromCjs: "Cannot read properties of undefined (reading 'identifier')").
+ */
+export function usePolis(): () => TestPolis {
+  let polis: TestPolis | undefined;
+  let child: ChildProcess | undefined;
+  let dir: string | undefined;
   beforeAll(async () => {
-    polis = await startPolisEmulator();
-  }, 30_000);
+    dir = tempDir('sso-setup-polis-');
+    const envFile = join(dir, 'sandbox.env');
+    const started = spawn(process.execPath, ['--', BIN, 'sandbox', '--polis', '--env-file', envFile, '--json'], { cwd: dir, env: baseEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    let stdout = '';
+    let stderr = '';
+    started.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    started.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const deadline = Date.now() + 40_000;
+    while (!(stdout.trimEnd().endsWith('}') && existsSync(envFile))) {
+      if (Date.now() > deadline || started.exitCode !== null) throw new Error(`sandbox --polis did not start\n${stdout}\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const summary = JSON.parse(stdout) as { polis: Omit<TestPolis, 'apiKey'> };
+    const apiKey = parseDotenv(readFileSync(envFile, 'utf8')).POLIS_API_KEY!;
+    const { url, tenant, product, entityId, acsUrl, redirectUrl } = summary.polis;
+    polis = { url, apiKey, tenant, product, entityId, acsUrl, redirectUrl };
+  }, 60_000);
   afterAll(async () => {
-    await polis?.close();
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('close', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) removeDir(dir);
   });
   return () => {
     if (!polis) throw new Error('Polis not started');

@@ -45,6 +45,7 @@ it('signs in through Polis: PKCE code exchanged, the profile is the test user (e
   const { auth0 } = sandbox();
   const steps: string[] = [];
   const result = await polisLogin({ ...options('app', { email: auth0.user.email.toUpperCase() }), onStep: (s) => steps.push(s) });
+  if (result.outcome === 'failed') console.log('DEBUG', JSON.stringify(result));
   expect(result).toMatchObject({ outcome: 'signed-in', status: 200, email: auth0.user.email });
   const { body, trail } = result as { body: Record<string, unknown>; trail: string[] };
   expect(body).toMatchObject({ email: auth0.user.email, requested: { tenant: polis().tenant, product: 'app' } });
