@@ -1,6 +1,6 @@
 /**
  * polisLogin (verify's sso.login against Ory Polis) over real HTTP: the real Polis library
- * (`@boxyhq/saml-jackson` behind startPolisEmulator) and the Auth0 sandbox. Each case has its own Polis
+ * (`@boxyhq/saml-jackson` behind `sandbox --polis`, in its own process: usePolis) and the Auth0 sandbox. Each case has its own Polis
  * product (one SAML connection each), made from an Auth0 application as apply would make it, or wrongly.
  */
 import { createPolisSp } from '../../src/sp/polis/connector.js';
