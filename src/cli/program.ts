@@ -74,9 +74,9 @@ export function registerCommands(program: Command, run: CommandRunner): void {
   addSetupOptions(
     program
       .command('confirm-upload')
-      .summary('record that a person uploaded the metadata file in Amplitude (manual delivery)')
+      .summary('record that a person uploaded the metadata file in the SP (Amplitude, or any SAML app; manual delivery)')
       .description(
-        'Manual delivery only: record that the metadata file `apply` saved was uploaded in Amplitude. Until then ' +
+        'Manual delivery only: record that the metadata file `apply` saved was uploaded in the SP (Amplitude, or the app of --sp-metadata). Until then ' +
           "`verify` warns on sp.trust (handed over, upload not confirmed), unless a test user's login proves it. " +
           '--fingerprint names the certificate you uploaded (printed by `apply`; `apply --json`: sp.upload.certificate). ' +
           'It is refused (exit 1, nothing recorded) unless it is the certificate last handed over and the IdP still ' +

@@ -127,7 +127,7 @@ export const INPUTS = {
   metadataFile: {
     option: 'metadataFile',
     flag: '--metadata-file <file>',
-    description: 'where manual delivery saves the IdP metadata (default ./amplitude-idp-metadata-<org>.xml)',
+    description: 'where manual delivery saves the IdP metadata (default ./amplitude-idp-metadata-<org>.xml; with --sp-metadata ./idp-metadata-<SP host>.xml)',
     path: 'amplitude.metadataFile',
   },
   spMetadata: {
