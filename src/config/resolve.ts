@@ -320,9 +320,12 @@ export function resolveFleet(inputs: ConfigInputs): FleetResolution {
         error('sp.delivery', deliveryPick.origin, `'${deliveryPick.value}' is not a delivery of a SAML SP known from its metadata`, 'It is delivered by hand (the IdP metadata is saved for upload): leave --delivery out.');
       }
       const flagFile = inputs.flags.metadataFile;
+      // The flag is checked by the same rule as the file's value (the schema checked that one).
+      const flagProblem = flagFile === undefined ? undefined : checkSetting('sp.metadataFile', flagFile);
+      if (flagProblem) error('sp.metadataFile', '--metadata-file', flagProblem);
       const fileValue = file.refused('sp.metadataFile') ? undefined : raw.sp?.metadataFile;
       orgSources['sp.metadataFile'] = flagFile !== undefined ? 'flag' : fileValue !== undefined ? 'file' : 'default';
-      if (facts) {
+      if (facts && !flagProblem) {
         const name = spHost(facts);
         id = facts.entityId;
         target = { name, baseUrl: new URL(facts.acsUrl).origin };

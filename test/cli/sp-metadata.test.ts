@@ -272,6 +272,10 @@ describe('configuration rules of a generic SP', () => {
     expect(r2.stderr).toContain("'endpoint' is not a delivery of a SAML SP known from its metadata");
     expect(r2.stderr).toContain('--amplitude-org-id (--amplitude-org-id): is an Amplitude setting');
 
+    const badFile = await runCli(['apply', '--sp-metadata', sp, '--metadata-file', 'idp\u0007.xml'], { env: env(sb), cwd });
+    expect(badFile.exitCode).toBe(2);
+    expect(badFile.stderr).toMatch(/sp\.metadataFile \(--metadata-file\): .* is not a file path/);
+
     const signed = join(cwd, 'signed.json');
     writeFileSync(signed, JSON.stringify({ sp: { metadata: sp }, saml: { signResponse: true } }));
     const r3 = await runCli(['apply', '--config', signed], { env: env(sb), cwd });
