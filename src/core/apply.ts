@@ -480,15 +480,15 @@ async function handOver(
   let upload = uploadRecord(trust);
   result.sp = { delivery: 'manual', action: plan.action, target: path, diff: plan.changes, ...(upload ? { upload } : {}) };
   const saveTitle = `Save the metadata for upload to ${deps.spProfile.name}`;
-  const UPLOAD_TITLE = `Upload the metadata file in ${deps.spProfile.name}`;
+  const uploadTitle = `Upload the metadata file in ${deps.spProfile.name}`;
   const current = summary?.certificates[0];
   // What is left to the person: nothing once they confirmed uploading the certificate the IdP signs with.
   const personStep = (after: UploadRecord | undefined) => {
     if (after?.status === 'confirmed' && after.certificate === current) {
-      record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'unchanged', automated: false, detail: describeUpload(after) });
+      record({ id: 'sp.upload', title: uploadTitle, status: 'unchanged', automated: false, detail: describeUpload(after) });
       return;
     }
-    record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, ...(after && after.certificate === current ? { detail: describeUpload(after) } : {}) });
+    record({ id: 'sp.upload', title: uploadTitle, status: 'manual', automated: false, ...(after && after.certificate === current ? { detail: describeUpload(after) } : {}) });
     result.manualSteps = deps.spProfile.manualSteps(config.sp.baseUrl, path, current);
   };
 
@@ -497,9 +497,9 @@ async function handOver(
     result.sp = { ...result.sp, action: 'none', diff: [] };
     record({ id: 'sp.deliver', title: saveTitle, status: 'unchanged', automated: true, detail: `${path}, saved by \`sso-setup rotate\` with the current and the next key` });
     if (upload.status === 'confirmed') {
-      record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'unchanged', automated: false, detail: describeUpload(upload) });
+      record({ id: 'sp.upload', title: uploadTitle, status: 'unchanged', automated: false, detail: describeUpload(upload) });
     } else {
-      record({ id: 'sp.upload', title: UPLOAD_TITLE, status: 'manual', automated: false, detail: describeUpload(upload) });
+      record({ id: 'sp.upload', title: uploadTitle, status: 'manual', automated: false, detail: describeUpload(upload) });
       result.manualSteps = deps.spProfile.manualSteps(config.sp.baseUrl, path, upload.certificate);
     }
     if (result.metadata) result.metadata.file = path;
