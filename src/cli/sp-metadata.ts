@@ -6,6 +6,7 @@
 import type { SpMetadataSource } from '../config/resolve.js';
 import type { SpMetadataFacts } from '../config/types.js';
 import { EXIT, SsoError } from '../errors.js';
+import { pemOf } from '../saml/certificate.js';
 import { checkSpMetadata } from '../saml/check-sp-metadata.js';
 import { escapeUnsafe } from '../text.js';
 import { readSource } from './commands/metadata-check.js';
@@ -46,10 +47,6 @@ export async function loadSpMetadata(ctx: Context, source: SpMetadataSource): Pr
     wantAssertionsSigned: report.wantAssertionsSigned,
     authnRequestsSigned: report.authnRequestsSigned,
     signingCertificates: report.certificates.map((c) => c.sha256),
-    ...(report.authnRequestsSigned === true && report.certificates[0] ? { requestSigningCertificate: toPem(report.certificates[0].base64) } : {}),
+    ...(report.authnRequestsSigned === true && report.certificates[0] ? { requestSigningCertificate: pemOf(report.certificates[0]) } : {}),
   };
-}
-
-function toPem(base64: string): string {
-  return `-----BEGIN CERTIFICATE-----\n${base64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
 }

@@ -64,14 +64,9 @@ function targetKind(flags: FlagValues, raw: RawConfig): SpKind {
  * the resolver then reports the problem). Pure: it reads the file's text, not the document.
  */
 export function spMetadataSource(inputs: ConfigInputs): SpMetadataSource | undefined {
-  let raw: RawConfig = {};
-  try {
-    const text = inputs.file?.text ?? '{}';
-    const parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) raw = parsed as RawConfig;
-  } catch {
-    // The resolver reports a broken file.
-  }
+  // A broken file names no source: the resolver reports it.
+  const parsed = inputs.file ? parseConfigText(inputs.file.text) : undefined;
+  const raw: RawConfig = parsed?.ok ? parsed.data : {};
   const fileName = inputs.file?.path ?? DEFAULT_CONFIG_FILE;
   const kind = targetKind(inputs.flags, raw);
   if (kind === 'saml') {
@@ -654,21 +649,28 @@ function readConfigFile(
   const refused = (path: string) => [...invalid].some((f) => path === f || path.startsWith(`${f}.`));
   const err = (field: string, origin: string, message: string, hint?: string) =>
     diagnostics.push({ severity: 'error', field, origin, message, ...(hint ? { hint } : {}) });
-  const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    err('(file)', file.path, `is not valid JSON: ${(e as Error).message}`, 'Fix the JSON syntax (sso-setup.json is plain JSON, no comments).');
+  const parsed = parseConfigText(file.text);
+  if (!parsed.ok) {
+    if (parsed.problem === 'json') err('(file)', file.path, `is not valid JSON: ${parsed.message}`, 'Fix the JSON syntax (sso-setup.json is plain JSON, no comments).');
+    else err('(file)', file.path, 'must hold a JSON object', 'See the example config in the README.');
     return { raw: {}, refused };
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    err('(file)', file.path, 'must hold a JSON object', 'See the example config in the README.');
-    return { raw: {}, refused };
-  }
+  const data = parsed.data;
   for (const problem of checkConfigObject(data)) {
     invalid.add(problem.field);
     err(problem.field, problem.kind === 'bad-value' ? `${file.path} ${problem.field}` : file.path, problem.message, problem.hint);
   }
-  return { raw: data as RawConfig, refused };
+  return { raw: data, refused };
+}
+
+/** The config file's text as a JSON object (not yet checked by the schema). One byte order mark is allowed. */
+function parseConfigText(text: string): { ok: true; data: RawConfig } | { ok: false; problem: 'json' | 'not-object'; message: string } {
+  let data: unknown;
+  try {
+    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    return { ok: false, problem: 'json', message: (e as Error).message };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { ok: false, problem: 'not-object', message: 'not an object' };
+  return { ok: true, data: data as RawConfig };
 }

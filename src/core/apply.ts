@@ -403,7 +403,7 @@ async function converge(run: RunState, found: Auth0Client | undefined, trust: Sp
       ssoUrl,
       certificates: verdict.certificates.map((c) => c.sha256),
       // An SP that keeps one certificate (Polis) cannot pre-trust the next key: pushing it would never converge.
-      ...(run.nextKey && !(deps.sp.delivery === 'endpoint' && (deps.sp as EndpointSp).trustsOneCertificate) ? { additional: [run.nextKey] } : {}),
+      ...(run.nextKey && !deps.sp.trustsOneCertificate ? { additional: [run.nextKey] } : {}),
     };
     metadataXml = new TextDecoder().decode(bytes);
     step.done(`IdP metadata valid: ${summary.entityId}, certificate ${shortFingerprint(summary.certificates[0])}`);

@@ -171,14 +171,14 @@ export interface SpConnector {
   readonly delivery: 'endpoint' | 'manual';
   /** Where the SP side lives, for messages (endpoint URL or file path). */
   readonly target: string;
+  /** The SP keeps only the certificate of the metadata it is given (Polis): no next key can be pre-trusted. */
+  readonly trustsOneCertificate?: boolean;
   /** Reads what the SP trusts now (for manual delivery, from the IdP client's record). */
   readTrust(client: Auth0Client | undefined): Promise<SpTrust>;
 }
 
 export interface EndpointSp extends SpConnector {
   readonly delivery: 'endpoint';
-  /** The SP keeps only the certificate of the metadata it is given (Polis): no next key can be pre-trusted. */
-  readonly trustsOneCertificate?: boolean;
   /**
    * Replaces the SP's IdP settings; `additionalCertificates` (PEM) are trusted besides the metadata's.
    * Returns what the SP says it stored, or undefined when its answer does not say (then read it back).

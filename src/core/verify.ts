@@ -12,7 +12,7 @@ import { checkTenantMetadata, type MetadataChecker, type MetadataVerdict } from 
 import { connectionDrift, enableConnectionHint, names, noConnectionMessage } from './connections.js';
 import { judgeMarked, rankMarked } from './overlapping-runs.js';
 import { desiredClient, planIdp } from './plan.js';
-import type { Auth0Client, EndpointSp, IdpAdmin, IdpConnection, IdpRules, IdpSession, SigningKeyInfo, SpConnector, SpProfile, SpTrust } from './ports.js';
+import type { Auth0Client, IdpAdmin, IdpConnection, IdpRules, IdpSession, SigningKeyInfo, SpConnector, SpProfile, SpTrust } from './ports.js';
 import { day, uploadRecord } from './upload.js';
 
 export type CheckId = 'credentials' | 'idp.client' | 'idp.connections' | 'idp.metadata' | 'idp.certificate' | 'sp.trust' | 'sso.probe' | 'sso.login';
@@ -118,7 +118,7 @@ export async function verifySetup(config: ResolvedConfig, deps: VerifyDeps, opts
     judgeClient(config, desired.marker, session.ok, canRead(idpRules.scopes.readClients), clients, idpRules, spProfile),
     judgeConnections(config, session.ok, canReadConnections, client, tenantConnections, appConnections, idpRules, spProfile),
     judgeMetadata(client, metadata),
-    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules, spProfile, deps.sp.delivery === 'endpoint' && (deps.sp as EndpointSp).trustsOneCertificate === true),
+    judgeCertificate(metadata, keys, spTrust, opts, session.ok && canRead(idpRules.scopes.readSigningKeys), idpRules, spProfile, deps.sp.trustsOneCertificate === true),
     judgeSpTrust(spTrust, metadata, deps.sp, spProfile, login, nextKeySha(keys)),
     deps.noProbe && client && metadata?.ok ? skipped('sso.probe', deps.noProbe) : judgeProbe(client, metadata, probe, servedBy),
     judgeLogin(client, opts.testUser, login, servedBy),
